@@ -1,0 +1,137 @@
+/**
+ * What a handler gets as `ctx`: who is calling, cancellation, progress,
+ * logging, and requests back to the client. The era (legacy session or modern
+ * stateless request) provides a `RequestScope`; this module turns it into the
+ * same `ctx` for both, so a handler is written once.
+ */
+import type { AuthInfo } from "./auth.js";
+import { capabilityMissing } from "./protocol/errors.js";
+import type { RequestId } from "./protocol/jsonrpc.js";
+import {
+  type ClientCapabilities,
+  type CreateMessageParams,
+  type CreateMessageResult,
+  type ElicitParams,
+  type ElicitResult,
+  type Implementation,
+  type ListRootsResult,
+  LOGGING_LEVELS,
+  type LoggingLevel,
+  type Meta,
+} from "./protocol/types.js";
+
+/** What an era supplies for one request. */
+export interface RequestScope {
+  readonly requestId: RequestId;
+  readonly signal: AbortSignal;
+  readonly sessionId: string | undefined;
+  readonly protocolVersion: string;
+  readonly clientInfo: Implementation | undefined;
+  readonly clientCapabilities: ClientCapabilities;
+  readonly auth: AuthInfo | undefined;
+  readonly meta: Meta | undefined;
+  /** Sends a notification related to this request. */
+  notify(method: string, params: Record<string, unknown>): void;
+  /** Sends a request to the client, related to this request, and awaits its result. */
+  request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** The least severe level the client wants to hear, or undefined for none. */
+  readonly minLogLevel: LoggingLevel | undefined;
+  /** Ends the connection carrying this request, keeping its stream resumable (where the transport can). */
+  closeStream(): void;
+}
+
+/** The handler context. */
+export interface RequestContext {
+  /** The JSON-RPC id of the request being handled. */
+  readonly requestId: RequestId;
+  /** Fires when the client cancels the request or goes away. */
+  readonly signal: AbortSignal;
+  /** The legacy session id, when there is one. */
+  readonly sessionId: string | undefined;
+  /** The protocol revision this request speaks. */
+  readonly protocolVersion: string;
+  /** The client's name and version, when it said. */
+  readonly clientInfo: Implementation | undefined;
+  /** What the client declared it can do. */
+  readonly clientCapabilities: ClientCapabilities;
+  /** The authenticated caller, when an auth verifier is installed and the request carried credentials. */
+  readonly auth: AuthInfo | undefined;
+  /** The request's `_meta`. */
+  readonly meta: Meta | undefined;
+  /**
+   * Reports progress, when the client asked for it (a `progressToken` in
+   * `_meta`); otherwise does nothing. `progress` should increase each call.
+   */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Sends a log message to the client, if it wants messages of this level. */
+  log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
+  /** Asks the user for input through the client (form or URL mode). */
+  elicit(params: ElicitParams): Promise<ElicitResult>;
+  /** Asks the client's model for a completion. */
+  sample(params: CreateMessageParams): Promise<CreateMessageResult>;
+  /** Asks the client for its roots. */
+  listRoots(): Promise<ListRootsResult>;
+  /**
+   * Over Streamable HTTP (2025-11-25), ends the SSE connection carrying this
+   * request now; the client reconnects with `Last-Event-ID` and receives what
+   * follows. Lets long tasks avoid holding a connection open. Elsewhere a no-op.
+   */
+  closeStream(): void;
+}
+
+const levelRank = (level: LoggingLevel): number => LOGGING_LEVELS.indexOf(level);
+
+/** Whether a message at `level` passes a client's minimum level. */
+export const passesLogLevel = (level: LoggingLevel, min: LoggingLevel | undefined): boolean =>
+  min !== undefined && levelRank(level) >= levelRank(min);
+
+/** Builds the handler context over an era's request scope. */
+export function createRequestContext(scope: RequestScope): RequestContext {
+  const progressToken = scope.meta?.progressToken;
+  const caps = scope.clientCapabilities;
+  return {
+    requestId: scope.requestId,
+    signal: scope.signal,
+    sessionId: scope.sessionId,
+    protocolVersion: scope.protocolVersion,
+    clientInfo: scope.clientInfo,
+    clientCapabilities: caps,
+    auth: scope.auth,
+    meta: scope.meta,
+    async progress(progress, total, message) {
+      if (progressToken === undefined || scope.signal.aborted) return;
+      const params: Record<string, unknown> = { progressToken, progress };
+      if (total !== undefined) params.total = total;
+      if (message !== undefined) params.message = message;
+      scope.notify("notifications/progress", params);
+    },
+    async log(level, data, logger) {
+      if (!passesLogLevel(level, scope.minLogLevel) || scope.signal.aborted) return;
+      const params: Record<string, unknown> = { level, data };
+      if (logger !== undefined) params.logger = logger;
+      scope.notify("notifications/message", params);
+    },
+    async elicit(params) {
+      const elicitation = caps.elicitation;
+      if (!elicitation) throw capabilityMissing("elicitation", "ctx.elicit()");
+      if (params.mode === "url") {
+        if (!elicitation.url) throw capabilityMissing("elicitation.url", "URL-mode elicitation");
+      } else if (elicitation.url && !elicitation.form && Object.keys(elicitation).length > 0) {
+        // A client that names its modes and leaves out form does not take form requests.
+        throw capabilityMissing("elicitation.form", "form-mode elicitation");
+      }
+      return (await scope.request("elicitation/create", { ...params })) as ElicitResult;
+    },
+    async sample(params) {
+      if (!caps.sampling) throw capabilityMissing("sampling", "ctx.sample()");
+      return (await scope.request("sampling/createMessage", { ...params })) as CreateMessageResult;
+    },
+    async listRoots() {
+      if (!caps.roots) throw capabilityMissing("roots", "ctx.listRoots()");
+      return (await scope.request("roots/list", {})) as ListRootsResult;
+    },
+    closeStream() {
+      scope.closeStream();
+    },
+  };
+}

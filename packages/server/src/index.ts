@@ -1,0 +1,44 @@
+/** @chuk-mcp/server — the public API. */
+
+export {
+  AUTH_ERROR_CODE,
+  type Authenticated,
+  type AuthInfo,
+  type AuthRequest,
+  type AuthRequirement,
+  type AuthVerifier,
+  authRequirementOf,
+  missingScopes,
+  requiresAuth,
+} from "./auth.js";
+export { ConfigError } from "./config.js";
+export type { RequestContext } from "./context.js";
+export { getMcpServer, prompt, resource, resourceTemplate, run, tool } from "./default-server.js";
+export type { Logger, LogLevel } from "./logging.js";
+export { ErrorCode, type JsonRpcErrorObject, McpError, McpHttpError } from "./protocol/errors.js";
+export type {
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  RequestId,
+} from "./protocol/jsonrpc.js";
+export type * from "./protocol/types.js";
+export { LATEST_LEGACY_VERSION, LEGACY_PROTOCOL_VERSIONS } from "./protocol/versions.js";
+export type { Completer, Completers, CompletionContext } from "./registry/completions.js";
+export type { PromptArgsShape, PromptHandler, PromptOptions, PromptReturn } from "./registry/prompts.js";
+export type {
+  ResourceOptions,
+  ResourceReader,
+  ResourceReturn,
+  ResourceTemplateOptions,
+  ResourceTemplateReader,
+} from "./registry/resources.js";
+export type { InputOf, InputSpec } from "./registry/schema.js";
+export type { ToolReturn } from "./registry/tool-result.js";
+export { TOOL_NAME_PATTERN, type ToolHandler, type ToolOptions } from "./registry/tools.js";
+export type { PostRegisterHook, RunningServer, RunOptions } from "./run.js";
+export { ChukMCPServer, type ChukMCPServerOptions, type CustomEndpoint } from "./server.js";
+export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from "./transports/http/app.js";
+export type { HttpTransportOptions } from "./transports/http/options.js";
+export { type StdioHandle, type StdioOptions, serveStdio } from "./transports/stdio.js";

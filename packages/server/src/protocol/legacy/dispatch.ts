@@ -1,0 +1,111 @@
+/**
+ * The legacy era's dispatch: one classified message in, at most one response
+ * out. Enforces the handshake, tracks requests for cancellation, routes the
+ * client's answers to server→client requests.
+ */
+import type { AuthInfo } from "../../auth.js";
+import { createRequestContext, type RequestScope } from "../../context.js";
+import type { MessageChannel } from "../channel.js";
+import { invalidRequest, McpError, methodNotFound, toJsonRpcError } from "../errors.js";
+import {
+  failure,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  notification,
+  success,
+} from "../jsonrpc.js";
+import { paramsOf } from "../methods/method.js";
+import type { ServerCore } from "../server-core.js";
+import type { Meta } from "../types.js";
+import { initialize } from "./lifecycle.js";
+import { LEGACY_METHODS } from "./method-table.js";
+import type { LegacySession } from "./session.js";
+
+/**
+ * Handles one request. Resolves to the response, or to undefined when the
+ * client cancelled the request (the spec says not to answer then).
+ */
+export async function handleLegacyRequest(
+  server: ServerCore,
+  session: LegacySession,
+  request: JsonRpcRequest,
+  channel: MessageChannel,
+  auth: AuthInfo | undefined,
+): Promise<JsonRpcResponse | undefined> {
+  const { id, method } = request;
+  const params = paramsOf(request.params);
+  session.lastActivity = Date.now();
+  if (method === "initialize") {
+    try {
+      return success(id, initialize(server, session, params));
+    } catch (err) {
+      return failure(id, toJsonRpcError(err));
+    }
+  }
+  const handler = LEGACY_METHODS.get(method);
+  if (!handler) return failure(id, methodNotFound(method).toJSON());
+  if (!session.initialized && method !== "ping") {
+    return failure(id, invalidRequest("the session is not initialized: send initialize first").toJSON());
+  }
+  const controller = new AbortController();
+  session.inflight.set(id, controller);
+  const meta = params._meta as Meta | undefined;
+  const scope: RequestScope = {
+    requestId: id,
+    signal: controller.signal,
+    sessionId: session.id,
+    protocolVersion: session.protocolVersion,
+    clientInfo: session.clientInfo,
+    clientCapabilities: session.clientCapabilities,
+    auth,
+    meta,
+    get minLogLevel() {
+      return session.logLevel;
+    },
+    notify: (m, p) => channel.send(notification(m, p)),
+    request: (m, p) => session.request(m, p, channel, controller.signal),
+    closeStream: () => channel.disconnect?.(),
+  };
+  try {
+    const result = await handler({ server, session, params, ctx: createRequestContext(scope) });
+    return controller.signal.aborted ? undefined : success(id, result);
+  } catch (err) {
+    if (controller.signal.aborted) return undefined;
+    if (!(err instanceof McpError)) server.logger.error({ err, method }, "request handler failed");
+    return failure(id, toJsonRpcError(err));
+  } finally {
+    session.inflight.delete(id);
+  }
+}
+
+/** Handles a notification from the client. */
+export function handleLegacyNotification(
+  server: ServerCore,
+  session: LegacySession,
+  message: JsonRpcNotification,
+): void {
+  session.lastActivity = Date.now();
+  switch (message.method) {
+    case "notifications/initialized":
+      if (session.initialized) session.ready = true;
+      return;
+    case "notifications/cancelled": {
+      const requestId = message.params?.requestId;
+      if (typeof requestId !== "string" && typeof requestId !== "number") return;
+      session.inflight.get(requestId)?.abort(new Error(String(message.params?.reason ?? "Cancelled by the client")));
+      return;
+    }
+    default:
+      // Other notifications (roots/list_changed, progress for our requests) need no action.
+      server.logger.trace({ method: message.method }, "notification");
+  }
+}
+
+/** Routes a client's response to the server→client request awaiting it. */
+export function handleLegacyResponse(server: ServerCore, session: LegacySession, message: JsonRpcResponse): void {
+  session.lastActivity = Date.now();
+  if (!session.handleResponse(message)) {
+    server.logger.debug({ id: message.id }, "response to no pending request");
+  }
+}

@@ -1,0 +1,26 @@
+/** What the protocol layer needs of a server: its registries, identity and settings. */
+import type { Logger } from "pino";
+import type { AuthVerifier } from "../auth.js";
+import type { PromptRegistry } from "../registry/prompts.js";
+import type { ResourceRegistry } from "../registry/resources.js";
+import type { ToolRegistry } from "../registry/tools.js";
+import type { LegacySession, LegacySessionOptions } from "./legacy/session.js";
+import type { Implementation, ServerCapabilities } from "./types.js";
+
+export interface ServerCore {
+  readonly tools: ToolRegistry;
+  readonly resources: ResourceRegistry;
+  readonly prompts: PromptRegistry;
+  readonly info: Implementation;
+  readonly instructions: string | undefined;
+  readonly capabilities: ServerCapabilities;
+  /** Items per page in list results. */
+  readonly pageSize: number;
+  readonly logger: Logger;
+  readonly sessionOptions: LegacySessionOptions;
+  /** Installed by an auth layer (e.g. `@chuk-mcp/oauth`); undefined → no authentication. */
+  readonly authVerifier: AuthVerifier | undefined;
+  /** Tracks a session so it hears list changes and resource updates. */
+  attachSession(session: LegacySession): void;
+  detachSession(session: LegacySession): void;
+}

@@ -1,0 +1,121 @@
+/** The tool registry: definitions in wire form, built once, and their handlers. */
+import type { z } from "zod";
+import { z as zod } from "zod";
+import { type AuthRequirement, authRequirementOf } from "../auth.js";
+import type { RequestContext } from "../context.js";
+import type { Icon, JsonSchemaObject, Meta, ToolAnnotations, ToolDefinition } from "../protocol/types.js";
+import type { ListChangeListener } from "./change-signal.js";
+import { type InputOf, type InputSpec, toJsonSchema, toZodObject } from "./schema.js";
+import type { ToolReturn } from "./tool-result.js";
+
+const ANY_OBJECT = zod.record(zod.string(), zod.unknown());
+
+/** Spec (2025-11-25): 1–128 characters of A–Z a–z 0–9 _ - . */
+export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export interface ToolOptions<I extends InputSpec | undefined = undefined, O extends InputSpec | undefined = undefined> {
+  title?: string;
+  description?: string;
+  /** Arguments: a zod object schema or its shape. Absent → no arguments. */
+  input?: I;
+  /**
+   * Arguments as a ready JSON Schema object, sent verbatim (for schemas zod
+   * cannot express). Arguments are then passed to the handler unvalidated,
+   * beyond being an object. Use either this or `input`.
+   */
+  inputSchema?: JsonSchemaObject;
+  /** The structured result: a zod object schema or its shape. */
+  output?: O;
+  annotations?: ToolAnnotations;
+  icons?: Icon[];
+  _meta?: Meta;
+}
+
+export type ToolHandler<I extends InputSpec | undefined = undefined, O extends InputSpec | undefined = undefined> = (
+  args: InputOf<I>,
+  ctx: RequestContext,
+) =>
+  | (O extends InputSpec ? InputOf<O> | ToolReturn : ToolReturn)
+  | Promise<O extends InputSpec ? InputOf<O> | ToolReturn : ToolReturn>;
+
+/** A registered tool, ready to call. */
+export interface ToolEntry {
+  readonly definition: ToolDefinition;
+  readonly input: z.ZodType<Record<string, unknown>>;
+  readonly output: z.ZodType<Record<string, unknown>> | undefined;
+  readonly auth: AuthRequirement | undefined;
+  readonly handler: (args: Record<string, unknown>, ctx: RequestContext) => unknown;
+}
+
+export class ToolRegistry {
+  private readonly entries = new Map<string, ToolEntry>();
+  private listCache: ToolDefinition[] | undefined;
+
+  constructor(private readonly onChange: ListChangeListener) {}
+
+  add<I extends InputSpec | undefined, O extends InputSpec | undefined>(
+    name: string,
+    options: ToolOptions<I, O>,
+    handler: ToolHandler<I, O>,
+  ): ToolEntry {
+    if (!TOOL_NAME_PATTERN.test(name)) {
+      throw new TypeError(
+        `Tool name ${JSON.stringify(name)} is invalid: use 1–128 characters of A-Z, a-z, 0-9, "_", "-" and "."`,
+      );
+    }
+    if (this.entries.has(name)) throw new TypeError(`Tool "${name}" is already registered`);
+    if (typeof handler !== "function") throw new TypeError(`Tool "${name}": handler must be a function`);
+    const what = `Tool "${name}"`;
+    if (options.input !== undefined && options.inputSchema !== undefined) {
+      throw new TypeError(`${what}: give either input (zod) or inputSchema (JSON Schema), not both`);
+    }
+    const raw = options.inputSchema;
+    if (raw !== undefined && (typeof raw !== "object" || raw === null || raw.type !== "object")) {
+      throw new TypeError(`${what}: inputSchema must be a JSON Schema with type "object"`);
+    }
+    const input = raw ? ANY_OBJECT : toZodObject(options.input, `${what} input`);
+    const output = options.output === undefined ? undefined : toZodObject(options.output, `${what} output`);
+    const definition: ToolDefinition = { name, inputSchema: raw ?? toJsonSchema(input, "input", `${what} input`) };
+    if (options.title !== undefined) definition.title = options.title;
+    if (options.description !== undefined) definition.description = options.description;
+    if (output) definition.outputSchema = toJsonSchema(output, "output", `${what} output`);
+    if (options.annotations !== undefined) definition.annotations = options.annotations;
+    if (options.icons !== undefined) definition.icons = options.icons;
+    if (options._meta !== undefined) definition._meta = options._meta;
+    const entry: ToolEntry = {
+      definition,
+      input,
+      output,
+      auth: authRequirementOf(handler),
+      handler: handler as ToolEntry["handler"],
+    };
+    this.entries.set(name, entry);
+    this.changed();
+    return entry;
+  }
+
+  remove(name: string): boolean {
+    const removed = this.entries.delete(name);
+    if (removed) this.changed();
+    return removed;
+  }
+
+  get(name: string): ToolEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Definitions in registration order (stable across calls). */
+  list(): readonly ToolDefinition[] {
+    this.listCache ??= [...this.entries.values()].map((e) => e.definition);
+    return this.listCache;
+  }
+
+  private changed(): void {
+    this.listCache = undefined;
+    this.onChange("tools");
+  }
+}

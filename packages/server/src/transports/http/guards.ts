@@ -1,0 +1,74 @@
+/**
+ * Request checks that come before any MCP processing: Origin (browsers), Host
+ * (DNS rebinding against loopback servers), and what the client accepts.
+ */
+import { ErrorCode, McpHttpError } from "../../protocol/errors.js";
+
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+export const isLoopbackHost = (host: string): boolean =>
+  LOOPBACK_NAMES.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** "name:port" or "[v6]:port" → the hostname part. */
+function hostnameOf(hostHeader: string): string {
+  if (hostHeader.startsWith("[")) {
+    const end = hostHeader.indexOf("]");
+    return end === -1 ? hostHeader : hostHeader.slice(0, end + 1);
+  }
+  const colon = hostHeader.lastIndexOf(":");
+  return colon === -1 ? hostHeader : hostHeader.slice(0, colon);
+}
+
+export interface OriginPolicy {
+  allowedOrigins: readonly string[];
+  /** undefined: any Host accepted. */
+  allowedHosts: ReadonlySet<string> | undefined;
+}
+
+/**
+ * The policy for a bind address: a loopback bind accepts only loopback Host
+ * names unless told otherwise.
+ */
+export function originPolicy(
+  bindHost: string,
+  allowedOrigins: readonly string[],
+  allowedHosts: readonly string[] | undefined,
+): OriginPolicy {
+  if (allowedHosts) return { allowedOrigins, allowedHosts: new Set(allowedHosts.map((h) => h.toLowerCase())) };
+  return { allowedOrigins, allowedHosts: isLoopbackHost(bindHost) ? new Set(LOOPBACK_NAMES) : undefined };
+}
+
+const forbidden = (message: string): McpHttpError => new McpHttpError(403, ErrorCode.Forbidden, message);
+
+/** Throws 403 when the Host or Origin header is not allowed. */
+export function checkOriginAndHost(policy: OriginPolicy, host: string | undefined, origin: string | undefined): void {
+  if (policy.allowedHosts) {
+    const value = (host ?? "").toLowerCase();
+    if (!policy.allowedHosts.has(value) && !policy.allowedHosts.has(hostnameOf(value))) {
+      throw forbidden(`Invalid Host: ${host ?? "(none)"}`);
+    }
+  }
+  if (origin === undefined) return;
+  if (policy.allowedOrigins.includes("*") || policy.allowedOrigins.includes(origin)) return;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).hostname;
+  } catch {
+    throw forbidden(`Invalid Origin: ${origin}`);
+  }
+  if (isLoopbackHost(originHost)) return;
+  // A page served by this very server may call it.
+  if (host !== undefined && origin.toLowerCase().endsWith(`//${host.toLowerCase()}`)) return;
+  throw forbidden(`Origin not allowed: ${origin}`);
+}
+
+/** What an Accept header admits; a missing header or a wildcard admits both. */
+export function acceptedTypes(accept: string | undefined): { json: boolean; sse: boolean } {
+  if (!accept) return { json: true, sse: true };
+  const a = accept.toLowerCase();
+  const any = a.includes("*/*");
+  return {
+    json: any || a.includes("application/json") || a.includes("application/*"),
+    sse: any || a.includes("text/event-stream") || a.includes("text/*"),
+  };
+}

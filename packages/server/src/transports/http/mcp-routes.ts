@@ -1,0 +1,243 @@
+/**
+ * The MCP endpoint as a fastify plugin: POST carries client messages, GET
+ * opens (or resumes) a session's SSE stream, DELETE ends a session.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { AuthInfo } from "../../auth.js";
+import { NULL_CHANNEL } from "../../protocol/channel.js";
+import { ErrorCode, invalidRequest, McpHttpError, parseError } from "../../protocol/errors.js";
+import { classifyMessage, failure, type JsonRpcRequest, type JsonRpcResponse } from "../../protocol/jsonrpc.js";
+import { handleLegacyNotification, handleLegacyRequest, handleLegacyResponse } from "../../protocol/legacy/dispatch.js";
+import { LegacySession } from "../../protocol/legacy/session.js";
+import type { ServerCore } from "../../protocol/server-core.js";
+import { allowsBatches, isLegacyVersion } from "../../protocol/versions.js";
+import { parseEventId } from "./event-store.js";
+import { acceptedTypes, checkOriginAndHost, type OriginPolicy } from "./guards.js";
+import type { ResolvedHttpTransportOptions } from "./options.js";
+import { PostResponder } from "./post-responder.js";
+import { type HttpSession, type HttpSessions, STANDALONE_STREAM_ID } from "./sessions.js";
+import { SseWriter } from "./sse.js";
+
+const PARSE_FAILED: unique symbol = Symbol("parse-failed");
+const SESSION_HEADER = "mcp-session-id";
+const VERSION_HEADER = "mcp-protocol-version";
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+const httpError = (status: number, code: number, message: string): McpHttpError =>
+  new McpHttpError(status, code, message);
+const statelessRefusal = (): McpHttpError =>
+  new McpHttpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server is stateless", { allow: "POST" });
+
+export interface McpRouteDeps {
+  server: ServerCore;
+  sessions: HttpSessions;
+  options: ResolvedHttpTransportOptions;
+  policy: OriginPolicy;
+}
+
+/** Registers the MCP endpoint in its own encapsulated context. */
+export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promise<void> {
+  const { server, sessions, options, policy } = deps;
+
+  // Plain JSON.parse: faster than the default parser, and a parse failure is
+  // answered as JSON-RPC -32700 rather than a fastify error page.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "string", bodyLimit: options.bodyLimit },
+    (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(null, PARSE_FAILED);
+      }
+    },
+  );
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof McpHttpError) {
+      if (err.headers) reply.headers(err.headers);
+      return reply.code(err.status).send(failure(null, err.toJSON()));
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 413)
+      return reply
+        .code(413)
+        .send(failure(null, invalidRequest(`request body larger than ${options.bodyLimit} bytes`).toJSON()));
+    if (status === 415)
+      return reply.code(415).send(failure(null, invalidRequest("Content-Type must be application/json").toJSON()));
+    if (status < 500) return reply.code(status).send(failure(null, invalidRequest(err.message).toJSON()));
+    req.log.error({ err }, "MCP endpoint failed");
+    return reply.code(500).send(failure(null, { code: ErrorCode.InternalError, message: "Internal error" }));
+  });
+
+  app.addHook("onRequest", async (req) => {
+    checkOriginAndHost(policy, header(req, "host"), header(req, "origin"));
+  });
+
+  const authenticate = async (req: FastifyRequest): Promise<AuthInfo | undefined> =>
+    server.authVerifier?.verify({ method: req.method, url: req.url, headers: req.headers });
+
+  /** The session a non-initialize request names: 400 without the header, 404 when unknown. */
+  const sessionOf = (req: FastifyRequest): HttpSession => {
+    const id = header(req, SESSION_HEADER);
+    if (!id) throw httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+    const session = sessions.get(id);
+    if (!session) throw httpError(404, ErrorCode.SessionNotFound, "Session not found");
+    return session;
+  };
+
+  const checkVersionHeader = (req: FastifyRequest): string | undefined => {
+    const version = header(req, VERSION_HEADER);
+    if (version !== undefined && !isLegacyVersion(version)) {
+      throw httpError(400, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version: ${version}`);
+    }
+    return version;
+  };
+
+  app.post(options.path, async (req, reply) => {
+    const body = req.body;
+    if (body === PARSE_FAILED)
+      return reply.code(400).send(failure(null, parseError("the body is not valid JSON").toJSON()));
+    const accept = acceptedTypes(header(req, "accept"));
+    if (!accept.json && !accept.sse) {
+      throw httpError(
+        406,
+        ErrorCode.InvalidRequest,
+        "Not Acceptable: the client must accept application/json or text/event-stream",
+      );
+    }
+    const auth = await authenticate(req);
+    const batch = Array.isArray(body);
+    const items: unknown[] = batch ? body : [body];
+    if (items.length === 0) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: empty batch");
+    const messages = items.map(classifyMessage);
+
+    const init = messages.find(
+      (m): m is { kind: "request"; message: JsonRpcRequest } =>
+        m.kind === "request" && m.message.method === "initialize",
+    );
+    if (init) {
+      if (batch)
+        throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be part of a batch");
+      return initialize(req, reply, init.message, auth);
+    }
+
+    let session: HttpSession | undefined;
+    let legacy: LegacySession;
+    const version = checkVersionHeader(req);
+    if (options.stateless) {
+      legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
+      legacy.initialized = true;
+      legacy.ready = true;
+      if (version !== undefined && isLegacyVersion(version)) legacy.protocolVersion = version;
+    } else {
+      session = sessionOf(req);
+      legacy = session.legacy;
+    }
+    if (batch && !allowsBatches(legacy.protocolVersion)) {
+      throw httpError(
+        400,
+        ErrorCode.InvalidRequest,
+        `Invalid request: JSON-RPC batches are not supported in protocol version ${legacy.protocolVersion}`,
+      );
+    }
+
+    const errors: JsonRpcResponse[] = [];
+    const requests: JsonRpcRequest[] = [];
+    for (const m of messages) {
+      if (m.kind === "request") requests.push(m.message);
+      else if (m.kind === "notification") handleLegacyNotification(server, legacy, m.message);
+      else if (m.kind === "response") handleLegacyResponse(server, legacy, m.message);
+      else errors.push(failure(m.id, m.error.toJSON()));
+    }
+    if (requests.length === 0) {
+      if (errors.length === 0) return reply.code(202).send();
+      return reply.code(400).send(batch ? errors : errors[0]);
+    }
+
+    const responder = new PostResponder(reply, session, {
+      acceptsSse: accept.sse,
+      prime: legacy.protocolVersion >= "2025-11-25",
+      keepAliveMs: options.keepAliveMs,
+      retryMs: options.retryMs,
+    });
+    const answers = await Promise.all(
+      requests.map((r) => handleLegacyRequest(server, legacy, r, responder.channel, auth)),
+    );
+    const responses = errors;
+    for (const a of answers) if (a) responses.push(a);
+    responder.finish(responses, batch);
+    return reply;
+  });
+
+  async function initialize(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    request: JsonRpcRequest,
+    auth: AuthInfo | undefined,
+  ) {
+    if (options.stateless) {
+      const legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
+      const response = await handleLegacyRequest(server, legacy, request, NULL_CHANNEL, auth);
+      return reply.code(200).send(response);
+    }
+    if (sessions.full) throw httpError(503, ErrorCode.InternalError, "Too many sessions: try again later");
+    const session = sessions.create();
+    const response = await handleLegacyRequest(server, session.legacy, request, NULL_CHANNEL, auth);
+    if (!response || "error" in response) {
+      sessions.delete(session.id);
+      return reply.code(200).send(response);
+    }
+    req.log.debug({ session: session.id }, "session opened");
+    return reply.code(200).header(SESSION_HEADER, session.id).send(response);
+  }
+
+  app.get(options.path, async (req, reply) => {
+    if (options.stateless) throw statelessRefusal();
+    await authenticate(req);
+    checkVersionHeader(req);
+    const session = sessionOf(req);
+    if (!acceptedTypes(header(req, "accept")).sse) {
+      throw httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
+    }
+    session.legacy.lastActivity = Date.now();
+    const lastEventId = header(req, "last-event-id");
+    const resumeFrom = lastEventId === undefined ? undefined : parseEventId(lastEventId);
+    if (resumeFrom && resumeFrom.streamId !== STANDALONE_STREAM_ID) {
+      const live = session.streams.get(resumeFrom.streamId);
+      reply.hijack();
+      const writer = new SseWriter(reply.raw, {}, options.keepAliveMs);
+      if (live) live.attach(writer, resumeFrom.seq);
+      else {
+        // The stream has ended: replay what the client missed of it, then end.
+        for (const e of session.events.after(resumeFrom.streamId, resumeFrom.seq))
+          writer.event(`${e.streamId}_${e.seq}`, e.data);
+        writer.end();
+      }
+      return reply;
+    }
+    if (!resumeFrom && session.standalone.attached) {
+      throw httpError(409, ErrorCode.InvalidRequest, "Conflict: this session already has an open SSE stream");
+    }
+    reply.hijack();
+    const writer = new SseWriter(reply.raw, {}, options.keepAliveMs);
+    if (session.legacy.protocolVersion >= "2025-11-25")
+      writer.event(session.standalone.primingEventId(), "", options.retryMs);
+    session.standalone.attach(writer, resumeFrom?.seq);
+    return reply;
+  });
+
+  app.delete(options.path, async (req, reply) => {
+    if (options.stateless) throw statelessRefusal();
+    await authenticate(req);
+    const session = sessionOf(req);
+    sessions.delete(session.id);
+    req.log.debug({ session: session.id }, "session closed by the client");
+    return reply.code(200).send();
+  });
+}
