@@ -43,10 +43,26 @@ export interface PromptEntry {
 function argumentList(shape: PromptArgsShape): PromptArgument[] {
   return Object.entries(shape).map(([name, schema]) => {
     const arg: PromptArgument = { name, required: !schema.safeParse(undefined).success };
-    const description = schema.description;
+    const description = descriptionOf(schema);
     if (description !== undefined) arg.description = description;
     return arg;
   });
+}
+
+/**
+ * A field's description, looking through optional/nullable/default wrappers:
+ * zod 4 keeps `.describe()` on the instance it was called on, so
+ * `z.string().describe("x").optional()` has no description of its own (tool
+ * input schemas keep it, via z.toJSONSchema; prompt arguments should too).
+ */
+function descriptionOf(schema: z.ZodType): string | undefined {
+  let current: z.ZodType = schema;
+  while (current.description === undefined) {
+    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) {
+      current = current.unwrap() as z.ZodType;
+    } else return undefined;
+  }
+  return current.description;
 }
 
 export class PromptRegistry {

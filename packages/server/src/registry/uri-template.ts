@@ -34,9 +34,12 @@ export function compileUriTemplate(template: string): UriTemplate {
     const operator = m[1] ?? "";
     const names = (m[2] ?? "").split(",");
     if (operator === "?" || operator === "&") {
+      // The first query expression's group takes the whole query string; a
+      // later one (`{?a}{&b}`) adds no group of its own — a second group named
+      // __query would make the RegExp invalid (duplicate capture group name).
+      if (queryVars.length === 0) pattern += "(?<__query>[?&].*)?";
       queryVars.push(...names);
       variables.push(...names);
-      pattern += "(?<__query>[?&].*)?";
       continue;
     }
     if (names.length !== 1)

@@ -2,7 +2,7 @@
  * The HTTP application: a fastify instance with the MCP endpoint, `/health`
  * and the server's custom routes. `run()` listens on it; tests may too.
  */
-import { type FastifyInstance, type FastifyServerOptions, fastify } from "fastify";
+import { type FastifyInstance, type FastifyServerOptions, fastify, LogController } from "fastify";
 import { parseOptions } from "../../config.js";
 import type { ChukMCPServer } from "../../server.js";
 import { originPolicy } from "./guards.js";
@@ -30,7 +30,8 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
   const resolved = parseOptions(httpTransportOptionsSchema, transport, "HTTP transport options");
   const fastifyOptions: FastifyServerOptions & { https?: { cert: string | Buffer; key: string | Buffer } } = {
     loggerInstance: server.logger.child({ component: "http" }),
-    disableRequestLogging: true,
+    // Per-request log lines cost throughput and would log URLs; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: resolved.bodyLimit,
     forceCloseConnections: "idle",
     return503OnClosing: true,
@@ -55,6 +56,12 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
   server.bindHttp(app);
 
   let closing: Promise<void> | undefined;
+  // While closing, answers tell clients not to reuse the connection, so that
+  // keep-alive sockets do not hold the server open after the last response.
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
   const close = (): Promise<void> => {
     closing ??= (async () => {
       // Stop accepting, end the streams that never end by themselves, let
@@ -64,6 +71,8 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
       const deadline = Date.now() + resolved.shutdownGraceMs;
       while (sessions.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       sessions.closeAll();
+      // Sockets still open now carry no request we are answering.
+      setTimeout(() => app.server.closeAllConnections?.(), 1000).unref();
       await closed;
       server.bindHttp(undefined);
     })();

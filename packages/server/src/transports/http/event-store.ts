@@ -15,8 +15,11 @@ export const formatEventId = (streamId: string, seq: number): string => `${strea
 export function parseEventId(eventId: string): { streamId: string; seq: number } | undefined {
   const cut = eventId.lastIndexOf("_");
   if (cut <= 0) return undefined;
-  const seq = Number(eventId.slice(cut + 1));
-  if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
+  const digits = eventId.slice(cut + 1);
+  // Decimal digits only: Number() alone would also take "", " 5", "1e3" and "0x10".
+  if (!/^\d+$/.test(digits)) return undefined;
+  const seq = Number(digits);
+  if (!Number.isSafeInteger(seq)) return undefined;
   return { streamId: eventId.slice(0, cut), seq };
 }
 

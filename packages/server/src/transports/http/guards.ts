@@ -50,15 +50,16 @@ export function checkOriginAndHost(policy: OriginPolicy, host: string | undefine
   }
   if (origin === undefined) return;
   if (policy.allowedOrigins.includes("*") || policy.allowedOrigins.includes(origin)) return;
-  let originHost: string;
+  let originUrl: URL;
   try {
-    originHost = new URL(origin).hostname;
+    originUrl = new URL(origin);
   } catch {
     throw forbidden(`Invalid Origin: ${origin}`);
   }
-  if (isLoopbackHost(originHost)) return;
-  // A page served by this very server may call it.
-  if (host !== undefined && origin.toLowerCase().endsWith(`//${host.toLowerCase()}`)) return;
+  if (isLoopbackHost(originUrl.hostname)) return;
+  // A page served by this very server may call it. Compare the parsed host:
+  // a suffix test on the raw header let "http://evil.com//<host>" through.
+  if (host !== undefined && originUrl.host === host.toLowerCase()) return;
   throw forbidden(`Origin not allowed: ${origin}`);
 }
 

@@ -44,8 +44,10 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   const { server, sessions, options, policy } = deps;
 
   // Plain JSON.parse: faster than the default parser, and a parse failure is
-  // answered as JSON-RPC -32700 rather than a fastify error page.
-  app.removeContentTypeParser("application/json");
+  // answered as JSON-RPC -32700 rather than a fastify error page. Every other
+  // parser goes (fastify's text/plain one would hand a string body to
+  // dispatch), so any other Content-Type is answered 415. This scope only.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "application/json",
     { parseAs: "string", bodyLimit: options.bodyLimit },
