@@ -456,6 +456,22 @@ describe("the MCP endpoint refuses bad input precisely", () => {
     });
   });
 
+  test("a client that accepts only SSE gets even a plain answer as an SSE stream", async () => {
+    const res = await post(
+      url,
+      { jsonrpc: "2.0", id: 77, method: "tools/call", params: { name: "echo", arguments: { text: "sse" } } },
+      { ...session, accept: "text/event-stream" },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const text = await res.text();
+    const data = text
+      .split("\n")
+      .filter((l) => l.startsWith("data: ") && l.length > 6)
+      .map((l) => JSON.parse(l.slice(6)) as ToolResultBody);
+    expect(data).toEqual([{ jsonrpc: "2.0", id: 77, result: { content: [{ type: "text", text: "sse" }] } }]);
+  });
+
   test("a notification POST → 202 with an empty body", async () => {
     const res = await post(url, { jsonrpc: "2.0", method: "notifications/roots/list_changed" }, session);
     expect(res.status).toBe(202);
@@ -512,6 +528,19 @@ describe("a stateless server", () => {
     const res = await fetch(server.url, { method: "DELETE", headers: { "mcp-session-id": "whatever" } });
     await expectRpcError(res, 405, -32600, null);
     expect(res.headers.get("allow")).toBe("POST");
+  });
+
+  test("without MCP-Protocol-Version a request is taken as 2025-03-26, so a batch is served", async () => {
+    const res = await post(server.url, [
+      { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "a" } } },
+      { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { text: "b" } } },
+    ]);
+    expect(res.status).toBe(200);
+    const answers = (await res.json()) as ToolResultBody[];
+    expect(answers.map((a) => [a.id, a.result.content[0]?.text])).toEqual([
+      [1, "a"],
+      [2, "b"],
+    ]);
   });
 
   test("POST needs no session, and initialize issues none", async () => {

@@ -103,7 +103,12 @@ describe("run() in process", () => {
     const call = fetch(url, {
       method: "POST",
       headers: { ...HEADERS, accept: "application/json", "mcp-session-id": session },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: { ms: 300 } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "slow", arguments: { ms: 300 } },
+      }),
     });
     await new Promise((r) => setTimeout(r, 50));
     const closing = running.close();
@@ -150,7 +155,12 @@ describe("run() as a process", () => {
     const call = fetch(url, {
       method: "POST",
       headers: { ...HEADERS, accept: "application/json", "mcp-session-id": session },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: { ms: 400 } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "slow", arguments: { ms: 400 } },
+      }),
     });
     await new Promise((r) => setTimeout(r, 100));
     const exited = once(child as ChildProcess, "exit");

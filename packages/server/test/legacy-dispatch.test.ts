@@ -276,6 +276,38 @@ describe("cancellation", () => {
     expect(await pending).toBeUndefined();
   });
 
+  test("a second live request with the same id is refused with -32600; the first is unaffected", async () => {
+    let release!: () => void;
+    server.tool(
+      "hold",
+      {},
+      () =>
+        new Promise<string>((r) => {
+          release = () => r("held");
+        }),
+    );
+    await initialized();
+    const first = handleLegacyRequest(
+      server,
+      session,
+      { jsonrpc: "2.0", id: "dup", method: "tools/call", params: { name: "hold" } },
+      channel,
+      undefined,
+    );
+    const second = await handleLegacyRequest(
+      server,
+      session,
+      { jsonrpc: "2.0", id: "dup", method: "ping" },
+      channel,
+      undefined,
+    );
+    expect(errorOf(second).code).toBe(-32600);
+    expect(errorOf(second).message).toMatch(/already in use/);
+    expect(session.inflight.has("dup")).toBe(true);
+    release();
+    expect(resultOf(await first)).toEqual({ content: [{ type: "text", text: "held" }] });
+  });
+
   test("cancelling an unknown id does nothing", async () => {
     await initialized();
     handleLegacyNotification(server, session, {

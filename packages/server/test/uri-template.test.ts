@@ -89,6 +89,17 @@ describe("compileUriTemplate", () => {
     expect(plus.match("file:///dir%20one/f.txt")).toEqual({ path: "dir one/f.txt" });
   });
 
+  test("an encoded slash or dot-segment cannot smuggle a path into a one-segment variable", () => {
+    const t = compileUriTemplate("file:///{name}");
+    expect(t.match("file:///..%2F..%2Fetc%2Fpasswd")).toBeUndefined();
+    expect(t.match("file:///%2E%2E")).toBeUndefined();
+    expect(t.match("file:///a%2Fb")).toBeUndefined();
+    const seg = compileUriTemplate("x://host{/dir}/f");
+    expect(seg.match("x://host/a%2Fb/f")).toBeUndefined();
+    const plus = compileUriTemplate("file:///{+path}");
+    expect(plus.match("file:///a%2Fb")).toEqual({ path: "a/b" });
+  });
+
   test("a malformed percent-encoding is kept as sent", () => {
     const t = compileUriTemplate("file:///{name}");
     expect(t.match("file:///bad%E0%A4%A")).toEqual({ name: "bad%E0%A4%A" });

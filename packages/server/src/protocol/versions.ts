@@ -20,5 +20,8 @@ export function negotiateLegacyVersion(requested: unknown): LegacyProtocolVersio
   return isLegacyVersion(requested) ? requested : LATEST_LEGACY_VERSION;
 }
 
+/** 2025-11-25 added SSE priming events (an event id with empty data) for resumption. */
+export const primesSseStreams = (version: string): boolean => version === "2025-11-25";
+
 /** JSON-RPC batches exist only in 2025-03-26; 2025-06-18 removed them. */
 export const allowsBatches = (version: string): boolean => version === "2025-03-26";

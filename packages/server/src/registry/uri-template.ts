@@ -3,7 +3,9 @@
  * the forms resource templates use in practice: `{var}` (one path segment or
  * query-free text, no "/"), `{+var}` and `{#var}` (reserved: may contain "/"),
  * `{/var}` (a path segment with its slash) and `{?a,b}` / `{&a}` (query
- * parameters, in any order, all optional).
+ * parameters, in any order, all optional). Values are percent-decoded; a
+ * one-segment variable whose decoded value holds "/" or is "." / ".." does
+ * not match, so readers are not handed path traversals.
  */
 
 export interface UriTemplate {
@@ -26,6 +28,8 @@ const decode = (s: string): string => {
 export function compileUriTemplate(template: string): UriTemplate {
   const variables: string[] = [];
   const queryVars: string[] = [];
+  // Indexes of `{var}` / `{/var}` variables: one path segment each, even once decoded.
+  const segmentVars = new Set<number>();
   let pattern = "^";
   let last = 0;
   for (const m of template.matchAll(EXPRESSION)) {
@@ -51,6 +55,7 @@ export function compileUriTemplate(template: string): UriTemplate {
     else if (operator === "#") pattern += `#${group}.*)`;
     else if (operator === "/") pattern += `/${group}[^/?#]+)`;
     else pattern += `${group}[^/?#]+)`;
+    if (operator === "" || operator === "/") segmentVars.add(variables.length - 1);
   }
   pattern += `${escapeRegExp(template.slice(last))}$`;
   const regex = new RegExp(pattern);
@@ -62,10 +67,14 @@ export function compileUriTemplate(template: string): UriTemplate {
       if (!m) return undefined;
       const groups = m.groups ?? {};
       const vars: Record<string, string> = {};
-      variables.forEach((name, i) => {
-        const value = groups[groupName(i)];
-        if (value !== undefined) vars[name] = decode(value);
-      });
+      for (const [i, name] of variables.entries()) {
+        const raw = groups[groupName(i)];
+        if (raw === undefined) continue;
+        const value = decode(raw);
+        // "%2F" must not smuggle a path separator (or a "..") into a one-segment variable.
+        if (segmentVars.has(i) && (value.includes("/") || value === ".." || value === ".")) return undefined;
+        vars[name] = value;
+      }
       const query = groups.__query;
       if (query && queryVars.length > 0) {
         const params = new URLSearchParams(query.slice(1));

@@ -48,6 +48,10 @@ export async function handleLegacyRequest(
   if (!session.initialized && method !== "ping") {
     return failure(id, invalidRequest("the session is not initialized: send initialize first").toJSON());
   }
+  if (session.inflight.has(id)) {
+    // Two live requests with one id could not be told apart (cancellation, answers).
+    return failure(id, invalidRequest(`request id ${JSON.stringify(id)} is already in use`).toJSON());
+  }
   const controller = new AbortController();
   session.inflight.set(id, controller);
   const meta = params._meta as Meta | undefined;

@@ -19,11 +19,18 @@ function hostnameOf(hostHeader: string): string {
   return colon === -1 ? hostHeader : hostHeader.slice(0, colon);
 }
 
+export interface HostMatcher {
+  has(host: string): boolean;
+}
+
 export interface OriginPolicy {
   allowedOrigins: readonly string[];
   /** undefined: any Host accepted. */
-  allowedHosts: ReadonlySet<string> | undefined;
+  allowedHosts: HostMatcher | undefined;
 }
+
+/** Any loopback name (all of 127/8 too), as Origin checks accept. */
+const LOOPBACK_HOSTS: HostMatcher = { has: isLoopbackHost };
 
 /**
  * The policy for a bind address: a loopback bind accepts only loopback Host
@@ -35,7 +42,7 @@ export function originPolicy(
   allowedHosts: readonly string[] | undefined,
 ): OriginPolicy {
   if (allowedHosts) return { allowedOrigins, allowedHosts: new Set(allowedHosts.map((h) => h.toLowerCase())) };
-  return { allowedOrigins, allowedHosts: isLoopbackHost(bindHost) ? new Set(LOOPBACK_NAMES) : undefined };
+  return { allowedOrigins, allowedHosts: isLoopbackHost(bindHost) ? LOOPBACK_HOSTS : undefined };
 }
 
 const forbidden = (message: string): McpHttpError => new McpHttpError(403, ErrorCode.Forbidden, message);

@@ -10,7 +10,12 @@ import { classifyMessage, failure, type JsonRpcRequest, type JsonRpcResponse } f
 import { handleLegacyNotification, handleLegacyRequest, handleLegacyResponse } from "../../protocol/legacy/dispatch.js";
 import { LegacySession } from "../../protocol/legacy/session.js";
 import type { ServerCore } from "../../protocol/server-core.js";
-import { allowsBatches, isLegacyVersion } from "../../protocol/versions.js";
+import {
+  allowsBatches,
+  DEFAULT_HTTP_ASSUMED_VERSION,
+  isLegacyVersion,
+  primesSseStreams,
+} from "../../protocol/versions.js";
 import { parseEventId } from "./event-store.js";
 import { acceptedTypes, checkOriginAndHost, type OriginPolicy } from "./guards.js";
 import type { ResolvedHttpTransportOptions } from "./options.js";
@@ -136,7 +141,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
       legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
       legacy.initialized = true;
       legacy.ready = true;
-      if (version !== undefined && isLegacyVersion(version)) legacy.protocolVersion = version;
+      // Without the header, the spec says to assume 2025-03-26.
+      legacy.protocolVersion =
+        version !== undefined && isLegacyVersion(version) ? version : DEFAULT_HTTP_ASSUMED_VERSION;
     } else {
       session = sessionOf(req);
       legacy = session.legacy;
@@ -164,7 +171,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
 
     const responder = new PostResponder(reply, session, {
       acceptsSse: accept.sse,
-      prime: legacy.protocolVersion >= "2025-11-25",
+      acceptsJson: accept.json,
+      prime: primesSseStreams(legacy.protocolVersion),
       keepAliveMs: options.keepAliveMs,
       retryMs: options.retryMs,
     });
@@ -228,7 +236,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     }
     reply.hijack();
     const writer = new SseWriter(reply.raw, {}, options.keepAliveMs);
-    if (session.legacy.protocolVersion >= "2025-11-25")
+    if (primesSseStreams(session.legacy.protocolVersion))
       writer.event(session.standalone.primingEventId(), "", options.retryMs);
     session.standalone.attach(writer, resumeFrom?.seq);
     return reply;

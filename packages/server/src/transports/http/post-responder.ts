@@ -14,6 +14,8 @@ import { SseWriter } from "./sse.js";
 
 export interface PostResponderOptions {
   acceptsSse: boolean;
+  /** False when the client takes only SSE: then even a plain answer is streamed. */
+  acceptsJson: boolean;
   /** Send the 2025-11-25 priming event (an id and empty data) first. */
   prime: boolean;
   keepAliveMs: number;
@@ -68,6 +70,7 @@ export class PostResponder {
 
   /** Sends the results: the last events of the stream, or the JSON body. */
   finish(responses: JsonRpcResponse[], batch: boolean): void {
+    if (!this.stream && !this.options.acceptsJson && responses.length > 0) this.upgrade();
     this.finished = true;
     if (this.stream) {
       for (const response of responses) this.stream.write(response);
@@ -76,7 +79,14 @@ export class PostResponder {
       return;
     }
     if (responses.length === 0) {
-      this.reply.code(202).send();
+      // Every request was cancelled, so there is nothing to answer; a POST that
+      // carried requests still gets a stream (empty) rather than 202.
+      if (this.options.acceptsSse) {
+        this.reply.hijack();
+        new SseWriter(this.reply.raw, {}, 0).end();
+      } else {
+        this.reply.code(202).send();
+      }
       return;
     }
     this.reply
