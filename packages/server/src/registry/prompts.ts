@@ -12,6 +12,7 @@ import type {
 } from "../protocol/types.js";
 import type { ListChangeListener } from "./change-signal.js";
 import type { Completers } from "./completions.js";
+import { DefinitionMap } from "./definition-map.js";
 
 /** Prompt arguments are strings on the wire; optional ones may be absent. */
 export type PromptArgsShape = Record<string, z.ZodType<string | undefined, string | undefined>>;
@@ -66,10 +67,11 @@ function descriptionOf(schema: z.ZodType): string | undefined {
 }
 
 export class PromptRegistry {
-  private readonly entries = new Map<string, PromptEntry>();
-  private listCache: PromptDefinition[] | undefined;
+  private readonly entries: DefinitionMap<PromptDefinition, PromptEntry>;
 
-  constructor(private readonly onChange: ListChangeListener) {}
+  constructor(onChange: ListChangeListener) {
+    this.entries = new DefinitionMap("prompts", "Prompt", onChange);
+  }
 
   add<A extends PromptArgsShape | undefined>(
     name: string,
@@ -77,7 +79,6 @@ export class PromptRegistry {
     render: PromptHandler<A>,
   ): PromptEntry {
     if (name.length === 0) throw new TypeError("Prompt name must not be empty");
-    if (this.entries.has(name)) throw new TypeError(`Prompt "${name}" is already registered`);
     if (typeof render !== "function") throw new TypeError(`Prompt "${name}": handler must be a function`);
     const shape = (options.args ?? {}) as PromptArgsShape;
     for (const [key, value] of Object.entries(shape)) {
@@ -98,15 +99,11 @@ export class PromptRegistry {
       complete: options.complete ?? {},
       render: render as PromptEntry["render"],
     };
-    this.entries.set(name, entry);
-    this.changed();
-    return entry;
+    return this.entries.add(name, entry);
   }
 
   remove(name: string): boolean {
-    const removed = this.entries.delete(name);
-    if (removed) this.changed();
-    return removed;
+    return this.entries.remove(name);
   }
 
   get(name: string): PromptEntry | undefined {
@@ -118,13 +115,7 @@ export class PromptRegistry {
   }
 
   list(): readonly PromptDefinition[] {
-    this.listCache ??= [...this.entries.values()].map((e) => e.definition);
-    return this.listCache;
-  }
-
-  private changed(): void {
-    this.listCache = undefined;
-    this.onChange("prompts");
+    return this.entries.list();
   }
 }
 

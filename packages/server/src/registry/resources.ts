@@ -10,6 +10,7 @@ import type {
 } from "../protocol/types.js";
 import type { ListChangeListener } from "./change-signal.js";
 import type { Completers } from "./completions.js";
+import { DefinitionMap } from "./definition-map.js";
 import { compileUriTemplate, type UriTemplate } from "./uri-template.js";
 
 export interface ResourceOptions {
@@ -83,25 +84,22 @@ function parseUri(uri: string, what: string): void {
 }
 
 export class ResourceRegistry {
-  private readonly resources = new Map<string, ResourceEntry>();
-  private readonly templates = new Map<string, ResourceTemplateEntry>();
-  private resourceList: ResourceDefinition[] | undefined;
-  private templateList: ResourceTemplateDefinition[] | undefined;
+  private readonly resources: DefinitionMap<ResourceDefinition, ResourceEntry>;
+  private readonly templates: DefinitionMap<ResourceTemplateDefinition, ResourceTemplateEntry>;
 
-  constructor(private readonly onChange: ListChangeListener) {}
+  constructor(onChange: ListChangeListener) {
+    this.resources = new DefinitionMap("resources", "Resource", onChange);
+    this.templates = new DefinitionMap("resources", "Resource template", onChange);
+  }
 
   add(uri: string, options: ResourceOptions, read: ResourceReader): ResourceEntry {
     parseUri(uri, "Resource");
-    if (this.resources.has(uri)) throw new TypeError(`Resource "${uri}" is already registered`);
     if (typeof read !== "function") throw new TypeError(`Resource "${uri}": reader must be a function`);
     const entry: ResourceEntry = {
       definition: describe<ResourceDefinition>({ uri, name: options.name ?? nameFromUri(uri) }, options),
       read,
     };
-    this.resources.set(uri, entry);
-    this.resourceList = undefined;
-    this.onChange("resources");
-    return entry;
+    return this.resources.add(uri, entry);
   }
 
   addTemplate(
@@ -109,8 +107,6 @@ export class ResourceRegistry {
     options: ResourceTemplateOptions,
     read: ResourceTemplateReader,
   ): ResourceTemplateEntry {
-    if (this.templates.has(uriTemplate))
-      throw new TypeError(`Resource template "${uriTemplate}" is already registered`);
     if (typeof read !== "function")
       throw new TypeError(`Resource template "${uriTemplate}": reader must be a function`);
     const template = compileUriTemplate(uriTemplate);
@@ -129,28 +125,15 @@ export class ResourceRegistry {
       complete: complete ?? {},
       read,
     };
-    this.templates.set(uriTemplate, entry);
-    this.templateList = undefined;
-    this.onChange("resources");
-    return entry;
+    return this.templates.add(uriTemplate, entry);
   }
 
   remove(uri: string): boolean {
-    const removed = this.resources.delete(uri);
-    if (removed) {
-      this.resourceList = undefined;
-      this.onChange("resources");
-    }
-    return removed;
+    return this.resources.remove(uri);
   }
 
   removeTemplate(uriTemplate: string): boolean {
-    const removed = this.templates.delete(uriTemplate);
-    if (removed) {
-      this.templateList = undefined;
-      this.onChange("resources");
-    }
-    return removed;
+    return this.templates.remove(uriTemplate);
   }
 
   get(uri: string): ResourceEntry | undefined {
@@ -182,13 +165,11 @@ export class ResourceRegistry {
   }
 
   list(): readonly ResourceDefinition[] {
-    this.resourceList ??= [...this.resources.values()].map((e) => e.definition);
-    return this.resourceList;
+    return this.resources.list();
   }
 
   listTemplates(): readonly ResourceTemplateDefinition[] {
-    this.templateList ??= [...this.templates.values()].map((e) => e.definition);
-    return this.templateList;
+    return this.templates.list();
   }
 }
 

@@ -5,6 +5,7 @@ import { type AuthRequirement, authRequirementOf } from "../auth.js";
 import type { RequestContext } from "../context.js";
 import type { Icon, JsonSchemaObject, Meta, ToolAnnotations, ToolDefinition } from "../protocol/types.js";
 import type { ListChangeListener } from "./change-signal.js";
+import { DefinitionMap } from "./definition-map.js";
 import { type InputOf, type InputSpec, toJsonSchema, toZodObject } from "./schema.js";
 import type { ToolReturn } from "./tool-result.js";
 
@@ -48,10 +49,11 @@ export interface ToolEntry {
 }
 
 export class ToolRegistry {
-  private readonly entries = new Map<string, ToolEntry>();
-  private listCache: ToolDefinition[] | undefined;
+  private readonly entries: DefinitionMap<ToolDefinition, ToolEntry>;
 
-  constructor(private readonly onChange: ListChangeListener) {}
+  constructor(onChange: ListChangeListener) {
+    this.entries = new DefinitionMap("tools", "Tool", onChange);
+  }
 
   add<I extends InputSpec | undefined, O extends InputSpec | undefined>(
     name: string,
@@ -63,7 +65,6 @@ export class ToolRegistry {
         `Tool name ${JSON.stringify(name)} is invalid: use 1–128 characters of A-Z, a-z, 0-9, "_", "-" and "."`,
       );
     }
-    if (this.entries.has(name)) throw new TypeError(`Tool "${name}" is already registered`);
     if (typeof handler !== "function") throw new TypeError(`Tool "${name}": handler must be a function`);
     const what = `Tool "${name}"`;
     if (options.input !== undefined && options.inputSchema !== undefined) {
@@ -89,15 +90,11 @@ export class ToolRegistry {
       auth: authRequirementOf(handler),
       handler: handler as ToolEntry["handler"],
     };
-    this.entries.set(name, entry);
-    this.changed();
-    return entry;
+    return this.entries.add(name, entry);
   }
 
   remove(name: string): boolean {
-    const removed = this.entries.delete(name);
-    if (removed) this.changed();
-    return removed;
+    return this.entries.remove(name);
   }
 
   get(name: string): ToolEntry | undefined {
@@ -110,12 +107,6 @@ export class ToolRegistry {
 
   /** Definitions in registration order (stable across calls). */
   list(): readonly ToolDefinition[] {
-    this.listCache ??= [...this.entries.values()].map((e) => e.definition);
-    return this.listCache;
-  }
-
-  private changed(): void {
-    this.listCache = undefined;
-    this.onChange("tools");
+    return this.entries.list();
   }
 }
