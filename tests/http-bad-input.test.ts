@@ -391,9 +391,12 @@ describe("the MCP endpoint refuses bad input precisely", () => {
     expect(body.error.message).toBe("Not Acceptable: the client must accept text/event-stream");
   });
 
-  test("GET without a session id → 400", async () => {
-    const res = await fetch(url, { method: "GET", headers: { accept: "text/event-stream" } });
-    await expectRpcError(res, 400, -32600, null);
+  test("GET or DELETE without a session id → 405 (only POST is served outside a legacy session)", async () => {
+    const get = await fetch(url, { method: "GET", headers: { accept: "text/event-stream" } });
+    await expectRpcError(get, 405, -32600, null);
+    expect(get.headers.get("allow")).toBe("POST");
+    const del = await fetch(url, { method: "DELETE" });
+    await expectRpcError(del, 405, -32600, null);
   });
 
   test("a second standalone GET while one is open → 409", async () => {
@@ -521,7 +524,7 @@ describe("a stateless server", () => {
     const res = await fetch(server.url, { method: "GET", headers: { accept: "text/event-stream" } });
     const body = await expectRpcError(res, 405, -32600, null);
     expect(res.headers.get("allow")).toBe("POST");
-    expect(body.error.message).toBe("Method Not Allowed: this server is stateless");
+    expect(body.error.message).toMatch(/^Method Not Allowed/);
   });
 
   test("DELETE → 405 with Allow: POST", async () => {

@@ -11,6 +11,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).optional(),
+  MCP_REQUEST_STATE_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 });
 
 export type ServerEnv = z.output<typeof envSchema>;
@@ -22,6 +23,7 @@ export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
     HOST: env.HOST || undefined,
     PORT: env.PORT || undefined,
     LOG_LEVEL: env.LOG_LEVEL || undefined,
+    MCP_REQUEST_STATE_SECRET: env.MCP_REQUEST_STATE_SECRET || undefined,
   };
   const parsed = envSchema.safeParse(picked);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));

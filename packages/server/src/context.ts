@@ -5,7 +5,7 @@
  * same `ctx` for both, so a handler is written once.
  */
 import type { AuthInfo } from "./auth.js";
-import { capabilityMissing } from "./protocol/errors.js";
+import { capabilityMissing, missingRequiredCapability } from "./protocol/errors.js";
 import type { RequestId } from "./protocol/jsonrpc.js";
 import {
   type ClientCapabilities,
@@ -20,6 +20,16 @@ import {
   type Meta,
 } from "./protocol/types.js";
 
+/** Options of a request to the client. */
+export interface InputOptions {
+  /**
+   * The key naming this input in an input-required round (modern era), e.g.
+   * "github_login". Default: the method's kind and its position in the
+   * handler, e.g. "elicitation-1".
+   */
+  key?: string;
+}
+
 /** What an era supplies for one request. */
 export interface RequestScope {
   readonly requestId: RequestId;
@@ -32,8 +42,14 @@ export interface RequestScope {
   readonly meta: Meta | undefined;
   /** Sends a notification related to this request. */
   notify(method: string, params: Record<string, unknown>): void;
-  /** Sends a request to the client, related to this request, and awaits its result. */
-  request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Asks the client (related to this request) and awaits its answer. Legacy:
+   * a JSON-RPC request. Modern: an input request of an input-required round,
+   * identified by `key`.
+   */
+  request(method: string, params: Record<string, unknown>, key?: string): Promise<Record<string, unknown>>;
+  /** Which era's rules apply (capability errors differ). */
+  readonly era: "legacy" | "modern";
   /** The least severe level the client wants to hear, or undefined for none. */
   readonly minLogLevel: LoggingLevel | undefined;
   /** Ends the connection carrying this request, keeping its stream resumable (where the transport can). */
@@ -65,12 +81,17 @@ export interface RequestContext {
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** Sends a log message to the client, if it wants messages of this level. */
   log(level: LoggingLevel, data: unknown, logger?: string): Promise<void>;
-  /** Asks the user for input through the client (form or URL mode). */
-  elicit(params: ElicitParams): Promise<ElicitResult>;
-  /** Asks the client's model for a completion. */
-  sample(params: CreateMessageParams): Promise<CreateMessageResult>;
-  /** Asks the client for its roots. */
-  listRoots(): Promise<ListRootsResult>;
+  /**
+   * Asks the user for input through the client (form or URL mode). In the
+   * modern era (2026-07-28) this ends the round with an input-required result
+   * and the client's retry runs the handler again, which then gets the answer
+   * here: code before it must be safe to run again.
+   */
+  elicit(params: ElicitParams, options?: InputOptions): Promise<ElicitResult>;
+  /** Asks the client's model for a completion (same round-trip rules as `elicit`). */
+  sample(params: CreateMessageParams, options?: InputOptions): Promise<CreateMessageResult>;
+  /** Asks the client for its roots (same round-trip rules as `elicit`). */
+  listRoots(options?: InputOptions): Promise<ListRootsResult>;
   /**
    * Over Streamable HTTP (2025-11-25), ends the SSE connection carrying this
    * request now; the client reconnects with `Last-Event-ID` and receives what
@@ -89,6 +110,12 @@ export const passesLogLevel = (level: LoggingLevel, min: LoggingLevel | undefine
 export function createRequestContext(scope: RequestScope): RequestContext {
   const progressToken = scope.meta?.progressToken;
   const caps = scope.clientCapabilities;
+  // Legacy: the tool fails with a message. Modern: the request fails with
+  // MissingRequiredClientCapability naming what the client must declare.
+  const missing = (name: string, required: Record<string, unknown>, what: string) =>
+    scope.era === "modern"
+      ? missingRequiredCapability(required, `${name} (needed by ${what})`)
+      : capabilityMissing(name, what);
   return {
     requestId: scope.requestId,
     signal: scope.signal,
@@ -111,24 +138,24 @@ export function createRequestContext(scope: RequestScope): RequestContext {
       if (logger !== undefined) params.logger = logger;
       scope.notify("notifications/message", params);
     },
-    async elicit(params) {
+    async elicit(params, options) {
       const elicitation = caps.elicitation;
-      if (!elicitation) throw capabilityMissing("elicitation", "ctx.elicit()");
+      if (!elicitation) throw missing("elicitation", { elicitation: {} }, "ctx.elicit()");
       if (params.mode === "url") {
-        if (!elicitation.url) throw capabilityMissing("elicitation.url", "URL-mode elicitation");
+        if (!elicitation.url) throw missing("elicitation.url", { elicitation: { url: {} } }, "URL-mode elicitation");
       } else if (elicitation.url && !elicitation.form && Object.keys(elicitation).length > 0) {
         // A client that names its modes and leaves out form does not take form requests.
-        throw capabilityMissing("elicitation.form", "form-mode elicitation");
+        throw missing("elicitation.form", { elicitation: { form: {} } }, "form-mode elicitation");
       }
-      return (await scope.request("elicitation/create", { ...params })) as ElicitResult;
+      return (await scope.request("elicitation/create", { ...params }, options?.key)) as ElicitResult;
     },
-    async sample(params) {
-      if (!caps.sampling) throw capabilityMissing("sampling", "ctx.sample()");
-      return (await scope.request("sampling/createMessage", { ...params })) as CreateMessageResult;
+    async sample(params, options) {
+      if (!caps.sampling) throw missing("sampling", { sampling: {} }, "ctx.sample()");
+      return (await scope.request("sampling/createMessage", { ...params }, options?.key)) as CreateMessageResult;
     },
-    async listRoots() {
-      if (!caps.roots) throw capabilityMissing("roots", "ctx.listRoots()");
-      return (await scope.request("roots/list", {})) as ListRootsResult;
+    async listRoots(options) {
+      if (!caps.roots) throw missing("roots", { roots: {} }, "ctx.listRoots()");
+      return (await scope.request("roots/list", {}, options?.key)) as ListRootsResult;
     },
     closeStream() {
       scope.closeStream();

@@ -8,6 +8,9 @@ import type { AuthVerifier } from "./auth.js";
 import { readServerEnv } from "./config.js";
 import { createLogger, type Logger, type LogLevel } from "./logging.js";
 import type { LegacySession, LegacySessionOptions } from "./protocol/legacy/session.js";
+import { type CacheHint, type CacheHints, checkCacheHint, DEFAULT_CACHE_HINTS } from "./protocol/modern/cache-hints.js";
+import { RequestStateCodec } from "./protocol/modern/request-state.js";
+import { SubscriptionHub } from "./protocol/modern/subscriptions.js";
 import type { ServerCore } from "./protocol/server-core.js";
 import type { Icon, Implementation, LoggingLevel, ServerCapabilities } from "./protocol/types.js";
 import type { ListKind } from "./registry/change-signal.js";
@@ -50,6 +53,15 @@ export interface ChukMCPServerOptions {
   clientRequestTimeoutMs?: number;
   /** Capabilities to add to (or override in) what the server declares. */
   capabilities?: ServerCapabilities;
+  /** Caching hints on modern results (defaults: `DEFAULT_CACHE_HINTS`). */
+  cache?: Partial<CacheHints>;
+  /**
+   * Signing of `requestState` in input-required rounds. `secret` (default:
+   * `MCP_REQUEST_STATE_SECRET`, else random per process) must be the same on
+   * every instance behind a load balancer; `ttlMs` (default 10 minutes) bounds
+   * how long a client may take to answer.
+   */
+  requestState?: { secret?: string; ttlMs?: number };
 }
 
 export interface CustomEndpoint {
@@ -67,6 +79,10 @@ export class ChukMCPServer implements ServerCore {
   readonly capabilities: ServerCapabilities;
   readonly pageSize: number;
   readonly sessionOptions: LegacySessionOptions;
+  readonly cacheHints: CacheHints;
+  readonly requestStates: RequestStateCodec;
+  readonly subscriptions = new SubscriptionHub();
+  readonly serverInfoMeta: Implementation;
   /** Routes mounted beside the MCP endpoint when the HTTP transport starts. */
   readonly endpoints: CustomEndpoint[] = [];
   private currentLogger: Logger;
@@ -102,6 +118,16 @@ export class ChukMCPServer implements ServerCore {
       defaultLogLevel: options.clientLogLevel === "none" ? undefined : (options.clientLogLevel ?? "info"),
       clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 5 * 60 * 1000,
     };
+    this.serverInfoMeta = { name, version: this.info.version };
+    this.cacheHints = {
+      lists: checkCacheHint(options.cache?.lists ?? DEFAULT_CACHE_HINTS.lists, "cache.lists"),
+      discover: checkCacheHint(options.cache?.discover ?? DEFAULT_CACHE_HINTS.discover, "cache.discover"),
+      resources: checkCacheHint(options.cache?.resources ?? DEFAULT_CACHE_HINTS.resources, "cache.resources"),
+    };
+    this.requestStates = new RequestStateCodec(
+      options.requestState?.secret ?? readServerEnv().MCP_REQUEST_STATE_SECRET,
+      options.requestState?.ttlMs ?? 10 * 60 * 1000,
+    );
     this.ownLogger = options.logger === undefined;
     this.currentLogger = options.logger ?? createLogger(name, options.logLevel ?? envLogLevel() ?? "info");
   }
@@ -191,17 +217,25 @@ export class ChukMCPServer implements ServerCore {
 
   // ---- notifications ---------------------------------------------------------
 
-  /** Tells clients subscribed to `uri` that it changed. */
+  /** Tells clients subscribed to `uri` (legacy sessions and modern subscriptions) that it changed. */
   notifyResourceUpdated(uri: string): void {
     for (const session of this.sessions) {
       if (session.subscriptions.has(uri)) session.notify("notifications/resources/updated", { uri });
     }
+    this.subscriptions.resourceUpdated(uri);
   }
 
   private broadcastListChanged(kind: ListKind): void {
     for (const session of this.sessions) {
       if (session.ready) session.notify(`notifications/${kind}/list_changed`);
     }
+    this.subscriptions.listChanged(kind);
+  }
+
+  /** The caching hint for reading `uri`: the resource's (or its template's) own, else the server's. */
+  resourceCacheHint(uri: string): CacheHint {
+    const found = this.resources.resolve(uri);
+    return found?.entry.cache ?? this.cacheHints.resources;
   }
 
   /** @internal Transports register their sessions here. */

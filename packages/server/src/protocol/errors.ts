@@ -20,6 +20,12 @@ export const ErrorCode = {
   SessionNotFound: -32001,
   /** A request refused by a transport-level check (Origin, Host). */
   Forbidden: -32000,
+  /** 2026-07-28: HTTP headers disagree with the body, or a required one is missing. */
+  HeaderMismatch: -32020,
+  /** 2026-07-28: the request needs a client capability it did not declare. */
+  MissingRequiredClientCapability: -32021,
+  /** 2026-07-28: the requested protocol version is not one we speak. */
+  UnsupportedProtocolVersion: -32022,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -61,8 +67,8 @@ export class McpHttpError extends McpError {
   readonly status: number;
   readonly headers: Record<string, string> | undefined;
 
-  constructor(status: number, code: number, message: string, headers?: Record<string, string>) {
-    super(code, message);
+  constructor(status: number, code: number, message: string, headers?: Record<string, string>, data?: unknown) {
+    super(code, message, data);
     this.name = "McpHttpError";
     this.status = status;
     this.headers = headers;
@@ -84,6 +90,37 @@ export const capabilityMissing = (capability: string, what: string): McpError =>
     ErrorCode.CapabilityMissing,
     `The client did not declare the '${capability}' capability, so ${what} is not available`,
   );
+
+/**
+ * 2026-07-28 errors. They carry an HTTP status because the Streamable HTTP
+ * binding answers them with one, and they are protocol errors: a tool that
+ * runs into one does not turn it into an `isError` result.
+ */
+export const headerMismatch = (detail: string): McpHttpError =>
+  new McpHttpError(400, ErrorCode.HeaderMismatch, `Header mismatch: ${detail}`);
+
+export const invalidEnvelope = (detail: string): McpHttpError =>
+  new McpHttpError(400, ErrorCode.InvalidParams, `Invalid params: ${detail}`);
+
+export const unsupportedProtocolVersion = (requested: string, supported: readonly string[]): McpHttpError =>
+  new McpHttpError(400, ErrorCode.UnsupportedProtocolVersion, "Unsupported protocol version", undefined, {
+    supported: [...supported],
+    requested,
+  });
+
+/** `requiredCapabilities` is the ClientCapabilities object the request would need, e.g. `{ sampling: {} }`. */
+export const missingRequiredCapability = (requiredCapabilities: Record<string, unknown>, what: string): McpHttpError =>
+  new McpHttpError(
+    400,
+    ErrorCode.MissingRequiredClientCapability,
+    `Missing required client capability: ${what}`,
+    undefined,
+    { requiredCapabilities },
+  );
+
+/** An unknown (or, in this era, removed) method: HTTP 404 in the modern era. */
+export const modernMethodNotFound = (method: string): McpHttpError =>
+  new McpHttpError(404, ErrorCode.MethodNotFound, `Method not found: ${method}`);
 
 /**
  * The JSON-RPC error object for anything thrown while handling a request.

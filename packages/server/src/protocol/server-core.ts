@@ -5,6 +5,9 @@ import type { PromptRegistry } from "../registry/prompts.js";
 import type { ResourceRegistry } from "../registry/resources.js";
 import type { ToolRegistry } from "../registry/tools.js";
 import type { LegacySession, LegacySessionOptions } from "./legacy/session.js";
+import type { CacheHint, CacheHints } from "./modern/cache-hints.js";
+import type { RequestStateCodec } from "./modern/request-state.js";
+import type { SubscriptionHub } from "./modern/subscriptions.js";
 import type { Implementation, ServerCapabilities } from "./types.js";
 
 export interface ServerCore {
@@ -20,6 +23,16 @@ export interface ServerCore {
   readonly sessionOptions: LegacySessionOptions;
   /** Installed by an auth layer (e.g. `@chuk-mcp/oauth`); undefined → no authentication. */
   readonly authVerifier: AuthVerifier | undefined;
+  /** Caching hints for modern results. */
+  readonly cacheHints: CacheHints;
+  /** The hint for reading one resource (its own, else the server's). */
+  resourceCacheHint(uri: string): CacheHint;
+  /** Signs and checks `requestState` of input-required rounds. */
+  readonly requestStates: RequestStateCodec;
+  /** Modern `subscriptions/listen` streams. */
+  readonly subscriptions: SubscriptionHub;
+  /** `{ name, version }` for `_meta["io.modelcontextprotocol/serverInfo"]`. */
+  readonly serverInfoMeta: Implementation;
   /** Tracks a session so it hears list changes and resource updates. */
   attachSession(session: LegacySession): void;
   detachSession(session: LegacySession): void;

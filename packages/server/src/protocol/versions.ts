@@ -6,6 +6,19 @@ export type LegacyProtocolVersion = (typeof LEGACY_PROTOCOL_VERSIONS)[number];
 
 export const LATEST_LEGACY_VERSION: LegacyProtocolVersion = "2025-11-25";
 
+/** Modern (per-request `_meta`, stateless) revisions, newest first. */
+export const MODERN_PROTOCOL_VERSIONS = ["2026-07-28"] as const;
+export type ModernProtocolVersion = (typeof MODERN_PROTOCOL_VERSIONS)[number];
+
+/** Every revision we serve, newest first (what `server/discover` and -32022 list). */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
+  ...MODERN_PROTOCOL_VERSIONS,
+  ...LEGACY_PROTOCOL_VERSIONS,
+];
+
+export const isModernVersion = (v: unknown): v is ModernProtocolVersion =>
+  typeof v === "string" && (MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(v);
+
 /** The revision an HTTP request without `MCP-Protocol-Version` is assumed to speak. */
 export const DEFAULT_HTTP_ASSUMED_VERSION: LegacyProtocolVersion = "2025-03-26";
 

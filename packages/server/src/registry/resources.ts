@@ -1,5 +1,6 @@
 /** Resources (fixed URIs) and resource templates, with their readers. */
 import type { RequestContext } from "../context.js";
+import { type CacheHint, checkCacheHint } from "../protocol/modern/cache-hints.js";
 import type {
   Annotations,
   Icon,
@@ -15,6 +16,8 @@ import { compileUriTemplate, type UriTemplate } from "./uri-template.js";
 
 export interface ResourceOptions {
   name?: string;
+  /** How long clients may reuse a read (modern era); default: the server's `cache.resources`. */
+  cache?: CacheHint;
   title?: string;
   description?: string;
   mimeType?: string;
@@ -49,11 +52,13 @@ export type ResourceTemplateReader = (
 
 export interface ResourceEntry {
   readonly definition: ResourceDefinition;
+  readonly cache: CacheHint | undefined;
   readonly read: ResourceReader;
 }
 
 export interface ResourceTemplateEntry {
   readonly definition: ResourceTemplateDefinition;
+  readonly cache: CacheHint | undefined;
   readonly template: UriTemplate;
   readonly complete: Completers;
   readonly read: ResourceTemplateReader;
@@ -97,6 +102,7 @@ export class ResourceRegistry {
     if (typeof read !== "function") throw new TypeError(`Resource "${uri}": reader must be a function`);
     const entry: ResourceEntry = {
       definition: describe<ResourceDefinition>({ uri, name: options.name ?? nameFromUri(uri) }, options),
+      cache: options.cache && checkCacheHint(options.cache, `Resource "${uri}" cache`),
       read,
     };
     return this.resources.add(uri, entry);
@@ -121,6 +127,7 @@ export class ResourceRegistry {
     }
     const entry: ResourceTemplateEntry = {
       definition: describe<ResourceTemplateDefinition>({ uriTemplate, name: rest.name ?? uriTemplate }, rest),
+      cache: rest.cache && checkCacheHint(rest.cache, `Resource template "${uriTemplate}" cache`),
       template,
       complete: complete ?? {},
       read,

@@ -7,6 +7,7 @@ import type { Icon, JsonSchemaObject, Meta, ToolAnnotations, ToolDefinition } fr
 import type { ListChangeListener } from "./change-signal.js";
 import { DefinitionMap } from "./definition-map.js";
 import { type InputOf, type InputSpec, toJsonSchema, toZodObject } from "./schema.js";
+import { type HeaderParam, headerParamsOf } from "./tool-headers.js";
 import type { ToolReturn } from "./tool-result.js";
 
 const ANY_OBJECT = zod.record(zod.string(), zod.unknown());
@@ -45,6 +46,8 @@ export interface ToolEntry {
   readonly input: z.ZodType<Record<string, unknown>>;
   readonly output: z.ZodType<Record<string, unknown>> | undefined;
   readonly auth: AuthRequirement | undefined;
+  /** Parameters mirrored into `Mcp-Param-*` headers (2026-07-28 HTTP). */
+  readonly headerParams: readonly HeaderParam[];
   readonly handler: (args: Record<string, unknown>, ctx: RequestContext) => unknown;
 }
 
@@ -88,6 +91,7 @@ export class ToolRegistry {
       input,
       output,
       auth: authRequirementOf(handler),
+      headerParams: headerParamsOf(definition.inputSchema, what),
       handler: handler as ToolEntry["handler"],
     };
     return this.entries.add(name, entry);

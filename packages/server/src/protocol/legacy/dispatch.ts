@@ -68,6 +68,7 @@ export async function handleLegacyRequest(
       return session.logLevel;
     },
     notify: (m, p) => channel.send(notification(m, p)),
+    era: "legacy",
     request: (m, p) => session.request(m, p, channel, controller.signal),
     closeStream: () => channel.disconnect?.(),
   };

@@ -2,7 +2,7 @@
 import { paginate } from "../../registry/pagination.js";
 import { describeZodError } from "../../registry/schema.js";
 import { normalizeToolResult, toolError, toolErrorText } from "../../registry/tool-result.js";
-import { invalidParams } from "../errors.js";
+import { invalidParams, McpHttpError } from "../errors.js";
 import type { CallToolResult } from "../types.js";
 import type { MethodCall, MethodResult } from "./method.js";
 
@@ -28,6 +28,9 @@ export async function callTool({ server, params, ctx }: MethodCall): Promise<Met
   try {
     result = normalizeToolResult(await tool.handler(parsed.data, ctx));
   } catch (err) {
+    // Protocol errors (they carry an HTTP status: a missing client capability,
+    // a bad round-trip state) fail the request; anything else is the tool's answer.
+    if (err instanceof McpHttpError) throw err;
     server.logger.debug({ tool: name, err }, "tool failed");
     return toolError(err);
   }

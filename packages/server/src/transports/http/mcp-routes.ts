@@ -18,6 +18,7 @@ import {
 } from "../../protocol/versions.js";
 import { parseEventId } from "./event-store.js";
 import { acceptedTypes, checkOriginAndHost, type OriginPolicy } from "./guards.js";
+import { answerModernPost, isModernPost } from "./modern-post.js";
 import type { ResolvedHttpTransportOptions } from "./options.js";
 import { PostResponder } from "./post-responder.js";
 import { type HttpSession, type HttpSessions, STANDALONE_STREAM_ID } from "./sessions.js";
@@ -35,7 +36,9 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 const httpError = (status: number, code: number, message: string): McpHttpError =>
   new McpHttpError(status, code, message);
 const statelessRefusal = (): McpHttpError =>
-  new McpHttpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server is stateless", { allow: "POST" });
+  new McpHttpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: without a legacy session only POST is served", {
+    allow: "POST",
+  });
 
 export interface McpRouteDeps {
   server: ServerCore;
@@ -92,7 +95,11 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   /** The session a non-initialize request names: 400 without the header, 404 when unknown. */
   const sessionOf = (req: FastifyRequest): HttpSession => {
     const id = header(req, SESSION_HEADER);
-    if (!id) throw httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+    if (!id) {
+      // GET and DELETE exist only for legacy sessions: without one, only POST is allowed.
+      if (req.method !== "POST") throw statelessRefusal();
+      throw httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+    }
     const session = sessions.get(id);
     if (!session) throw httpError(404, ErrorCode.SessionNotFound, "Session not found");
     return session;
@@ -119,6 +126,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
       );
     }
     const auth = await authenticate(req);
+    if (isModernPost(body, header(req, VERSION_HEADER), header(req, SESSION_HEADER))) {
+      return answerModernPost(server, options, req, reply, accept, auth);
+    }
     const batch = Array.isArray(body);
     const items: unknown[] = batch ? body : [body];
     if (items.length === 0) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: empty batch");
@@ -175,6 +185,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
       prime: primesSseStreams(legacy.protocolVersion),
       keepAliveMs: options.keepAliveMs,
       retryMs: options.retryMs,
+      eventIds: true,
     });
     const answers = await Promise.all(
       requests.map((r) => handleLegacyRequest(server, legacy, r, responder.channel, auth)),
@@ -210,8 +221,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   app.get(options.path, async (req, reply) => {
     if (options.stateless) throw statelessRefusal();
     await authenticate(req);
-    checkVersionHeader(req);
     const session = sessionOf(req);
+    checkVersionHeader(req);
     if (!acceptedTypes(header(req, "accept")).sse) {
       throw httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
     }

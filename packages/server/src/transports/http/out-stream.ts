@@ -18,6 +18,8 @@ export class OutStream {
   constructor(
     readonly id: string,
     private readonly store: EventStore,
+    /** False in the modern era, which has no event ids (nor resumption). */
+    private readonly withIds = true,
   ) {}
 
   get attached(): boolean {
@@ -29,7 +31,7 @@ export class OutStream {
     const seq = ++this.seq;
     this.store.add({ streamId: this.id, seq, data });
     if (this.sink?.open) {
-      this.sink.event(formatEventId(this.id, seq), data);
+      this.sink.event(this.withIds ? formatEventId(this.id, seq) : undefined, data);
       this.sentSeq = seq;
     }
   }

@@ -20,6 +20,8 @@ export interface PostResponderOptions {
   prime: boolean;
   keepAliveMs: number;
   retryMs: number;
+  /** Legacy streams carry event ids (resumable); modern ones do not. */
+  eventIds: boolean;
 }
 
 const NO_STORE = new EventStore(0);
@@ -51,7 +53,7 @@ export class PostResponder {
   private upgrade(): OutStream {
     this.reply.hijack();
     const writer = new SseWriter(this.reply.raw, {}, this.options.keepAliveMs);
-    const stream = this.session ? this.session.openStream() : new OutStream("p1", NO_STORE);
+    const stream = this.session ? this.session.openStream() : new OutStream("p1", NO_STORE, this.options.eventIds);
     if (this.options.prime) writer.event(stream.primingEventId(), "", this.options.retryMs);
     stream.attach(writer, 0);
     this.stream = stream;
@@ -69,7 +71,7 @@ export class PostResponder {
   }
 
   /** Sends the results: the last events of the stream, or the JSON body. */
-  finish(responses: JsonRpcResponse[], batch: boolean): void {
+  finish(responses: JsonRpcResponse[], batch: boolean, status = 200): void {
     if (!this.stream && !this.options.acceptsJson && responses.length > 0) this.upgrade();
     this.finished = true;
     if (this.stream) {
@@ -90,7 +92,7 @@ export class PostResponder {
       return;
     }
     this.reply
-      .code(200)
+      .code(status)
       .header("content-type", "application/json")
       .send(JSON.stringify(batch ? responses : responses[0]));
   }

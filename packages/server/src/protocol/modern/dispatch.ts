@@ -1,0 +1,150 @@
+/**
+ * The modern era's dispatch (2026-07-28): every request stands alone. The
+ * envelope is checked (then the HTTP headers against it), the version
+ * accepted, the method found, and the handler run with a context built from
+ * the request's own `_meta`. A handler that needs input ends the round with
+ * an input-required result instead of calling the client.
+ */
+import type { AuthInfo } from "../../auth.js";
+import { createRequestContext, type RequestScope } from "../../context.js";
+import type { MessageChannel } from "../channel.js";
+import {
+  ErrorCode,
+  type JsonRpcErrorObject,
+  McpError,
+  McpHttpError,
+  modernMethodNotFound,
+  toJsonRpcError,
+  unsupportedProtocolVersion,
+} from "../errors.js";
+import { failure, type JsonRpcRequest, type JsonRpcResponse, notification, success } from "../jsonrpc.js";
+import { type MethodResult, paramsOf } from "../methods/method.js";
+import type { ServerCore } from "../server-core.js";
+import { isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../versions.js";
+import { InputRound, readInputResponses } from "./input-round.js";
+import { META_SERVER_INFO, type ModernEnvelope, readEnvelope } from "./meta.js";
+import { INPUT_REQUIRED_METHODS, MODERN_METHODS } from "./method-table.js";
+import { digestParams } from "./request-state.js";
+import { completeResult } from "./result.js";
+
+/** Transport checks that run at their place in the validation order (HTTP headers). */
+export interface ModernTransportChecks {
+  /** After the envelope is read: the protocol-version header must match it (-32020). */
+  protocolVersion(envelope: ModernEnvelope): void;
+  /** After the version is accepted: Mcp-Method, Mcp-Name, Mcp-Param-* (-32020). */
+  requestHeaders(request: JsonRpcRequest): void;
+}
+
+export interface ModernRequestInput {
+  request: JsonRpcRequest;
+  /** Carries this request's notifications (progress, logs, subscription events). */
+  channel: MessageChannel;
+  /** Fires when the client gives up on the request (closed stream, cancellation). */
+  signal: AbortSignal;
+  auth: AuthInfo | undefined;
+  checks?: ModernTransportChecks;
+}
+
+export interface ModernOutcome {
+  response: JsonRpcResponse;
+  /** The HTTP status the Streamable HTTP binding answers with. */
+  status: number;
+}
+
+/** The error a modern client sees: the legacy "resource not found" code became -32602. */
+function modernError(err: unknown): JsonRpcErrorObject {
+  const e = toJsonRpcError(err);
+  return e.code === ErrorCode.ResourceNotFound ? { ...e, code: ErrorCode.InvalidParams } : e;
+}
+
+export async function handleModernRequest(
+  server: ServerCore,
+  input: ModernRequestInput,
+): Promise<ModernOutcome | undefined> {
+  const { request, channel, signal, auth } = input;
+  const { id, method } = request;
+  const params = paramsOf(request.params);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const envelope = readEnvelope(params);
+    input.checks?.protocolVersion(envelope);
+    if (!isModernVersion(envelope.protocolVersion)) {
+      throw unsupportedProtocolVersion(envelope.protocolVersion, SUPPORTED_PROTOCOL_VERSIONS);
+    }
+    input.checks?.requestHeaders(request);
+    const handler = MODERN_METHODS.get(method);
+    if (!handler) throw modernMethodNotFound(method);
+
+    const roundTrips = INPUT_REQUIRED_METHODS.has(method);
+    const principal = auth?.subject ?? auth?.clientId ?? "";
+    let round: InputRound | undefined;
+    if (roundTrips) {
+      const earlier =
+        params.requestState === undefined
+          ? {}
+          : server.requestStates.decode(params.requestState, { method, digest: digestParams(params), principal }).a;
+      round = new InputRound({ ...earlier, ...readInputResponses(params.inputResponses) });
+    }
+    const scope: RequestScope = {
+      requestId: id,
+      signal: controller.signal,
+      sessionId: undefined,
+      protocolVersion: envelope.protocolVersion,
+      clientInfo: envelope.clientInfo,
+      clientCapabilities: envelope.clientCapabilities,
+      auth,
+      meta: envelope.meta,
+      minLogLevel: envelope.logLevel,
+      era: "modern",
+      notify: (m, p) => channel.send(notification(m, p)),
+      request: (m, p, key) =>
+        round
+          ? round.ask(m, p, key)
+          : Promise.reject(new McpError(ErrorCode.InternalError, `${method} cannot ask the client for input`)),
+      closeStream: () => {},
+    };
+    const ctx = createRequestContext(scope);
+    const work = Promise.resolve().then(() =>
+      handler({
+        server,
+        params,
+        ctx,
+        requestId: id,
+        envelope,
+        send: (m) => channel.send(m),
+        signal: controller.signal,
+      }),
+    );
+    // After an input-required round the abandoned handler may still reject (its
+    // signal fired); that is expected and must not surface as unhandled.
+    work.catch(() => {});
+    const done = round ? await Promise.race([work, round.ended.then(() => undefined)]) : await work;
+    if (signal.aborted) return undefined;
+    if (done === undefined && round) {
+      // The handler waits on input the client has not given: end the round.
+      controller.abort(new Error("Input required: the client will retry with the answers"));
+      const result: MethodResult = {
+        resultType: "input_required",
+        inputRequests: round.pending,
+        requestState: server.requestStates.encode({
+          m: method,
+          d: digestParams(params),
+          p: principal,
+          e: Date.now() + server.requestStates.ttlMs,
+          a: round.used,
+        }),
+        _meta: { [META_SERVER_INFO]: server.serverInfoMeta },
+      };
+      return { response: success(id, result), status: 200 };
+    }
+    return { response: success(id, completeResult(server, method, params, done as MethodResult)), status: 200 };
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    if (!(err instanceof McpError)) server.logger.error({ err, method }, "request handler failed");
+    return { response: failure(id, modernError(err)), status: err instanceof McpHttpError ? err.status : 200 };
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
