@@ -6,7 +6,15 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { MessageChannel } from "../protocol/channel.js";
 import { invalidRequest, parseError } from "../protocol/errors.js";
-import { classifyMessage, failure, type JsonRpcMessage, type JsonRpcResponse } from "../protocol/jsonrpc.js";
+import {
+  classifyMessage,
+  failure,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from "../protocol/jsonrpc.js";
+import { handleModernRequest } from "../protocol/modern/dispatch.js";
+import { metaProtocolVersion } from "../protocol/modern/meta.js";
 import { handleLegacyNotification, handleLegacyRequest, handleLegacyResponse } from "../protocol/legacy/dispatch.js";
 import { LegacySession } from "../protocol/legacy/session.js";
 import type { ServerCore } from "../protocol/server-core.js";
@@ -37,15 +45,41 @@ export function serveStdio(server: ServerCore, options: StdioOptions = {}): Stdi
   const session = new LegacySession(undefined, channel, server.sessionOptions);
   server.attachSession(session);
   const pending = new Set<Promise<unknown>>();
+  // Modern requests in flight, for notifications/cancelled (no session holds them).
+  const modernInflight = new Map<string | number, AbortController>();
+  const listens = new Set<string | number>();
+
+  const handleModern = async (request: JsonRpcRequest): Promise<JsonRpcResponse | undefined> => {
+    if (modernInflight.has(request.id)) {
+      return failure(request.id, invalidRequest(`request id ${JSON.stringify(request.id)} is already in use`).toJSON());
+    }
+    const controller = new AbortController();
+    modernInflight.set(request.id, controller);
+    if (request.method === "subscriptions/listen") listens.add(request.id);
+    try {
+      const outcome = await handleModernRequest(server, { request, channel, signal: controller.signal, auth: undefined });
+      return outcome?.response;
+    } finally {
+      modernInflight.delete(request.id);
+      listens.delete(request.id);
+    }
+  };
 
   const handleOne = (value: unknown): Promise<JsonRpcResponse | undefined> | JsonRpcResponse | undefined => {
     const m = classifyMessage(value);
     switch (m.kind) {
       case "request":
-        return handleLegacyRequest(server, session, m.message, channel, undefined);
-      case "notification":
-        handleLegacyNotification(server, session, m.message);
+        // Each request picks its era: modern ones name their version in _meta.
+        return metaProtocolVersion(m.message.params) !== undefined
+          ? handleModern(m.message)
+          : handleLegacyRequest(server, session, m.message, channel, undefined);
+      case "notification": {
+        const cancelled = m.message.method === "notifications/cancelled" ? m.message.params?.requestId : undefined;
+        const modern = cancelled === undefined ? undefined : modernInflight.get(cancelled as string | number);
+        if (modern) modern.abort(new Error(String(m.message.params?.reason ?? "Cancelled by the client")));
+        else handleLegacyNotification(server, session, m.message);
         return undefined;
+      }
       case "response":
         handleLegacyResponse(server, session, m.message);
         return undefined;
@@ -107,6 +141,8 @@ export function serveStdio(server: ServerCore, options: StdioOptions = {}): Stdi
     if (shuttingDown) return closed;
     shuttingDown = true;
     lines.close();
+    // Subscriptions never end by themselves; with stdin gone nobody listens.
+    for (const [id, controller] of modernInflight) if (listens.has(id)) controller.abort(new Error("stdin closed"));
     const deadline = Date.now() + grace;
     while (pending.size > 0 && Date.now() < deadline) {
       await Promise.race([
@@ -115,6 +151,7 @@ export function serveStdio(server: ServerCore, options: StdioOptions = {}): Stdi
       ]);
     }
     session.close();
+    for (const controller of modernInflight.values()) controller.abort(new Error("stdin closed"));
     server.detachSession(session);
     finish();
     return closed;

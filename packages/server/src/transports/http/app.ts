@@ -67,6 +67,8 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
       // Stop accepting, end the streams that never end by themselves, let
       // in-flight requests finish within the grace period, then cancel the rest.
       sessions.endStandaloneStreams();
+      // Modern subscriptions end gracefully: their listen requests complete.
+      server.subscriptions.closeAll();
       const closed = app.close();
       const deadline = Date.now() + resolved.shutdownGraceMs;
       while (sessions.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
