@@ -55,6 +55,9 @@ export const AUTH_REQUIREMENT: unique symbol = Symbol.for("chuk-mcp.auth-require
 /** JSON-RPC code for a call refused for want of authentication or scope. */
 export const AUTH_ERROR_CODE = -32001;
 
+/** Who a piece of per-caller state belongs to: the user, else the client, else "" (anonymous). */
+export const principalOf = (auth: AuthInfo | undefined): string => auth?.subject ?? auth?.clientId ?? "";
+
 /** Which scopes of `required` the caller lacks. */
 export const missingScopes = (auth: AuthInfo, required: readonly string[]): string[] =>
   required.filter((scope) => !auth.scopes.includes(scope));

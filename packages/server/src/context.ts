@@ -54,6 +54,10 @@ export interface RequestScope {
   readonly minLogLevel: LoggingLevel | undefined;
   /** Ends the connection carrying this request, keeping its stream resumable (where the transport can). */
   closeStream(): void;
+  /** Whether this request may continue as a task (modern `tools/call` from a client with the tasks extension). */
+  readonly tasksAvailable: boolean;
+  /** Continues the request as a task, when `tasksAvailable`; otherwise does nothing. */
+  beginTask(): Promise<void>;
 }
 
 /** The handler context. */
@@ -98,6 +102,20 @@ export interface RequestContext {
    * follows. Lets long tasks avoid holding a connection open. Elsewhere a no-op.
    */
   closeStream(): void;
+  /**
+   * Whether this call can continue as a task: a modern `tools/call` from a
+   * client that declared the tasks extension.
+   */
+  readonly tasksAvailable: boolean;
+  /**
+   * Continues this tool call as a task (tasks extension): the call answers
+   * with a task handle now and this handler runs on; from here `elicit()` and
+   * friends wait for `tasks/update`, progress and log messages are dropped,
+   * and `signal` fires on `tasks/cancel`. Where tasks are not available it
+   * does nothing and the call goes on as usual. Tools registered with a
+   * `task` mode begin automatically unless `start: "manual"`.
+   */
+  beginTask(): Promise<void>;
 }
 
 const levelRank = (level: LoggingLevel): number => LOGGING_LEVELS.indexOf(level);
@@ -160,5 +178,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     closeStream() {
       scope.closeStream();
     },
+    tasksAvailable: scope.tasksAvailable,
+    beginTask: () => scope.beginTask(),
   };
 }

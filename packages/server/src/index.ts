@@ -12,10 +12,10 @@ export {
   requiresAuth,
 } from "./auth.js";
 export { ConfigError } from "./config.js";
-export type { RequestContext } from "./context.js";
+export type { InputOptions, RequestContext } from "./context.js";
 export { getMcpServer, prompt, resource, resourceTemplate, run, tool } from "./default-server.js";
 export type { Logger, LogLevel } from "./logging.js";
-export { ErrorCode, type JsonRpcErrorObject, McpError, McpHttpError } from "./protocol/errors.js";
+export { ErrorCode, type JsonRpcErrorObject, McpError, McpHttpError, protocolError } from "./protocol/errors.js";
 export type {
   JsonRpcMessage,
   JsonRpcNotification,
@@ -36,7 +36,7 @@ export type {
 } from "./registry/resources.js";
 export type { InputOf, InputSpec } from "./registry/schema.js";
 export type { ToolReturn } from "./registry/tool-result.js";
-export { TOOL_NAME_PATTERN, type ToolHandler, type ToolOptions } from "./registry/tools.js";
+export { type TaskMode, TOOL_NAME_PATTERN, type ToolHandler, type ToolOptions } from "./registry/tools.js";
 export type { PostRegisterHook, RunningServer, RunOptions } from "./run.js";
 export { ChukMCPServer, type ChukMCPServerOptions, type CustomEndpoint } from "./server.js";
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from "./transports/http/app.js";

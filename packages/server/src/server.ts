@@ -6,6 +6,7 @@
 import type { FastifyInstance, RouteHandlerMethod } from "fastify";
 import type { AuthVerifier } from "./auth.js";
 import { readServerEnv } from "./config.js";
+import { DEFAULT_TASK_SETTINGS, TaskRegistry, type TaskSettings } from "./extensions/tasks/task-registry.js";
 import { createLogger, type Logger, type LogLevel } from "./logging.js";
 import type { LegacySession, LegacySessionOptions } from "./protocol/legacy/session.js";
 import { type CacheHint, type CacheHints, checkCacheHint, DEFAULT_CACHE_HINTS } from "./protocol/modern/cache-hints.js";
@@ -62,6 +63,8 @@ export interface ChukMCPServerOptions {
    * how long a client may take to answer.
    */
   requestState?: { secret?: string; ttlMs?: number };
+  /** Tasks extension: how long finished tasks stay readable and the suggested polling interval. */
+  tasks?: Partial<TaskSettings>;
 }
 
 export interface CustomEndpoint {
@@ -82,6 +85,7 @@ export class ChukMCPServer implements ServerCore {
   readonly cacheHints: CacheHints;
   readonly requestStates: RequestStateCodec;
   readonly subscriptions = new SubscriptionHub();
+  readonly tasks: TaskRegistry;
   readonly serverInfoMeta: Implementation;
   /** Routes mounted beside the MCP endpoint when the HTTP transport starts. */
   readonly endpoints: CustomEndpoint[] = [];
@@ -128,6 +132,7 @@ export class ChukMCPServer implements ServerCore {
       options.requestState?.secret ?? readServerEnv().MCP_REQUEST_STATE_SECRET,
       options.requestState?.ttlMs ?? 10 * 60 * 1000,
     );
+    this.tasks = new TaskRegistry({ ...DEFAULT_TASK_SETTINGS, ...options.tasks });
     this.ownLogger = options.logger === undefined;
     this.currentLogger = options.logger ?? createLogger(name, options.logLevel ?? envLogLevel() ?? "info");
   }

@@ -118,6 +118,14 @@ export const missingRequiredCapability = (requiredCapabilities: Record<string, u
     { requiredCapabilities },
   );
 
+/**
+ * Fails the whole request with a JSON-RPC error. Throw it from a tool when
+ * the failure is not the tool's answer but a protocol error (a task then ends
+ * `failed`); any other error thrown by a tool becomes an `isError` result.
+ */
+export const protocolError = (code: number, message: string, data?: unknown): McpHttpError =>
+  new McpHttpError(200, code, message, undefined, data);
+
 /** An unknown (or, in this era, removed) method: HTTP 404 in the modern era. */
 export const modernMethodNotFound = (method: string): McpHttpError =>
   new McpHttpError(404, ErrorCode.MethodNotFound, `Method not found: ${method}`);

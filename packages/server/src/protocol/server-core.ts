@@ -1,6 +1,7 @@
 /** What the protocol layer needs of a server: its registries, identity and settings. */
 import type { Logger } from "pino";
 import type { AuthVerifier } from "../auth.js";
+import type { TaskRegistry } from "../extensions/tasks/task-registry.js";
 import type { PromptRegistry } from "../registry/prompts.js";
 import type { ResourceRegistry } from "../registry/resources.js";
 import type { ToolRegistry } from "../registry/tools.js";
@@ -29,6 +30,8 @@ export interface ServerCore {
   resourceCacheHint(uri: string): CacheHint;
   /** Signs and checks `requestState` of input-required rounds. */
   readonly requestStates: RequestStateCodec;
+  /** Tasks of the tasks extension. */
+  readonly tasks: TaskRegistry;
   /** Modern `subscriptions/listen` streams. */
   readonly subscriptions: SubscriptionHub;
   /** `{ name, version }` for `_meta["io.modelcontextprotocol/serverInfo"]`. */

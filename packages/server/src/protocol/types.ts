@@ -191,6 +191,8 @@ export interface ServerCapabilities {
   logging?: Record<string, never>;
   completions?: Record<string, never>;
   experimental?: Record<string, object>;
+  /** 2026-07-28: extensions the server supports, by identifier. */
+  extensions?: Record<string, object>;
   [key: string]: unknown;
 }
 

@@ -10,6 +10,15 @@ import { type InputOf, type InputSpec, toJsonSchema, toZodObject } from "./schem
 import { type HeaderParam, headerParamsOf } from "./tool-headers.js";
 import type { ToolReturn } from "./tool-result.js";
 
+function taskSetting(task: ToolOptions["task"], what: string): ToolEntry["task"] {
+  if (task === undefined) return undefined;
+  const { mode, start = "immediate" } = typeof task === "string" ? { mode: task } : task;
+  if (mode !== "optional" && mode !== "required") throw new TypeError(`${what}: task must be "optional" or "required"`);
+  if (start !== "immediate" && start !== "manual")
+    throw new TypeError(`${what}: task.start must be "immediate" or "manual"`);
+  return { mode, start };
+}
+
 const ANY_OBJECT = zod.record(zod.string(), zod.unknown());
 
 /** Spec (2025-11-25): 1–128 characters of A–Z a–z 0–9 _ - . */
@@ -31,7 +40,17 @@ export interface ToolOptions<I extends InputSpec | undefined = undefined, O exte
   annotations?: ToolAnnotations;
   icons?: Icon[];
   _meta?: Meta;
+  /**
+   * Run as a task (tasks extension) for clients that support it. "optional":
+   * such clients get a task handle, others a plain result. "required": clients
+   * without tasks are refused (-32021). As an object, `start: "manual"` lets
+   * the handler run as an ordinary request (asking for input in rounds) until
+   * it calls `ctx.beginTask()`.
+   */
+  task?: TaskMode | { mode: TaskMode; start?: "immediate" | "manual" };
 }
+
+export type TaskMode = "optional" | "required";
 
 export type ToolHandler<I extends InputSpec | undefined = undefined, O extends InputSpec | undefined = undefined> = (
   args: InputOf<I>,
@@ -46,16 +65,18 @@ export interface ToolEntry {
   readonly input: z.ZodType<Record<string, unknown>>;
   readonly output: z.ZodType<Record<string, unknown>> | undefined;
   readonly auth: AuthRequirement | undefined;
+  /** How the tool runs as a task, if it does. */
+  readonly task: { mode: TaskMode; start: "immediate" | "manual" } | undefined;
   /** Parameters mirrored into `Mcp-Param-*` headers (2026-07-28 HTTP). */
   readonly headerParams: readonly HeaderParam[];
   readonly handler: (args: Record<string, unknown>, ctx: RequestContext) => unknown;
 }
 
 export class ToolRegistry {
-  private readonly entries: DefinitionMap<ToolDefinition, ToolEntry>;
+  private readonly map: DefinitionMap<ToolDefinition, ToolEntry>;
 
   constructor(onChange: ListChangeListener) {
-    this.entries = new DefinitionMap("tools", "Tool", onChange);
+    this.map = new DefinitionMap("tools", "Tool", onChange);
   }
 
   add<I extends InputSpec | undefined, O extends InputSpec | undefined>(
@@ -91,26 +112,31 @@ export class ToolRegistry {
       input,
       output,
       auth: authRequirementOf(handler),
+      task: taskSetting(options.task, what),
       headerParams: headerParamsOf(definition.inputSchema, what),
       handler: handler as ToolEntry["handler"],
     };
-    return this.entries.add(name, entry);
+    return this.map.add(name, entry);
   }
 
   remove(name: string): boolean {
-    return this.entries.remove(name);
+    return this.map.remove(name);
   }
 
   get(name: string): ToolEntry | undefined {
-    return this.entries.get(name);
+    return this.map.get(name);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.map.size;
+  }
+
+  entries(): IterableIterator<ToolEntry> {
+    return this.map.values();
   }
 
   /** Definitions in registration order (stable across calls). */
   list(): readonly ToolDefinition[] {
-    return this.entries.list();
+    return this.map.list();
   }
 }

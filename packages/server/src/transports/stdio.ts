@@ -13,10 +13,10 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../protocol/jsonrpc.js";
-import { handleModernRequest } from "../protocol/modern/dispatch.js";
-import { metaProtocolVersion } from "../protocol/modern/meta.js";
 import { handleLegacyNotification, handleLegacyRequest, handleLegacyResponse } from "../protocol/legacy/dispatch.js";
 import { LegacySession } from "../protocol/legacy/session.js";
+import { handleModernRequest } from "../protocol/modern/dispatch.js";
+import { metaProtocolVersion } from "../protocol/modern/meta.js";
 import type { ServerCore } from "../protocol/server-core.js";
 import { allowsBatches } from "../protocol/versions.js";
 
@@ -57,7 +57,12 @@ export function serveStdio(server: ServerCore, options: StdioOptions = {}): Stdi
     modernInflight.set(request.id, controller);
     if (request.method === "subscriptions/listen") listens.add(request.id);
     try {
-      const outcome = await handleModernRequest(server, { request, channel, signal: controller.signal, auth: undefined });
+      const outcome = await handleModernRequest(server, {
+        request,
+        channel,
+        signal: controller.signal,
+        auth: undefined,
+      });
       return outcome?.response;
     } finally {
       modernInflight.delete(request.id);

@@ -71,6 +71,8 @@ export async function handleLegacyRequest(
     era: "legacy",
     request: (m, p) => session.request(m, p, channel, controller.signal),
     closeStream: () => channel.disconnect?.(),
+    tasksAvailable: false,
+    beginTask: () => Promise.resolve(),
   };
   try {
     const result = await handler({ server, session, params, ctx: createRequestContext(scope) });

@@ -1,4 +1,6 @@
 /** `tools/list` and `tools/call`. */
+
+import { tasksRequired } from "../../extensions/tasks/methods.js";
 import { paginate } from "../../registry/pagination.js";
 import { describeZodError } from "../../registry/schema.js";
 import { normalizeToolResult, toolError, toolErrorText } from "../../registry/tool-result.js";
@@ -23,6 +25,10 @@ export async function callTool({ server, params, ctx }: MethodCall): Promise<Met
   const parsed = tool.input.safeParse(rawArgs);
   if (!parsed.success) {
     return toolErrorText(`Invalid arguments for tool ${name}: ${describeZodError(parsed.error)}`);
+  }
+  if (tool.task) {
+    if (tool.task.mode === "required" && !ctx.tasksAvailable) throw tasksRequired(`tool ${name} runs only as a task`);
+    if (tool.task.start === "immediate") await ctx.beginTask();
   }
   let result: CallToolResult;
   try {

@@ -5,8 +5,10 @@
  * the request's own `_meta`. A handler that needs input ends the round with
  * an input-required result instead of calling the client.
  */
-import type { AuthInfo } from "../../auth.js";
+import { type AuthInfo, principalOf } from "../../auth.js";
 import { createRequestContext, type RequestScope } from "../../context.js";
+import { declaresTasks } from "../../extensions/tasks/methods.js";
+import type { Task } from "../../extensions/tasks/task.js";
 import type { MessageChannel } from "../channel.js";
 import {
   ErrorCode,
@@ -51,6 +53,9 @@ export interface ModernOutcome {
   status: number;
 }
 
+const INPUT_REQUIRED: unique symbol = Symbol("input-required");
+const TASK: unique symbol = Symbol("task");
+
 /** The error a modern client sees: the legacy "resource not found" code became -32602. */
 function modernError(err: unknown): JsonRpcErrorObject {
   const e = toJsonRpcError(err);
@@ -78,7 +83,7 @@ export async function handleModernRequest(
     if (!handler) throw modernMethodNotFound(method);
 
     const roundTrips = INPUT_REQUIRED_METHODS.has(method);
-    const principal = auth?.subject ?? auth?.clientId ?? "";
+    const principal = principalOf(auth);
     let round: InputRound | undefined;
     if (roundTrips) {
       const earlier =
@@ -87,6 +92,13 @@ export async function handleModernRequest(
           : server.requestStates.decode(params.requestState, { method, digest: digestParams(params), principal }).a;
       round = new InputRound({ ...earlier, ...readInputResponses(params.inputResponses) });
     }
+    // Tasks extension: a tools/call may continue as a task (ctx.beginTask()).
+    const tasksAvailable = method === "tools/call" && declaresTasks(envelope.clientCapabilities);
+    let task: Task | undefined;
+    let taskBegun!: () => void;
+    const begun = new Promise<typeof TASK>((resolve) => {
+      taskBegun = () => resolve(TASK);
+    });
     const scope: RequestScope = {
       requestId: id,
       signal: controller.signal,
@@ -98,12 +110,22 @@ export async function handleModernRequest(
       meta: envelope.meta,
       minLogLevel: envelope.logLevel,
       era: "modern",
-      notify: (m, p) => channel.send(notification(m, p)),
-      request: (m, p, key) =>
-        round
-          ? round.ask(m, p, key)
-          : Promise.reject(new McpError(ErrorCode.InternalError, `${method} cannot ask the client for input`)),
+      // A task has no response stream: its progress and log messages are dropped.
+      notify: (m, p) => {
+        if (!task) channel.send(notification(m, p));
+      },
+      request: (m, p, key) => {
+        if (task) return task.ask(m, p, key);
+        if (round) return round.ask(m, p, key);
+        return Promise.reject(new McpError(ErrorCode.InternalError, `${method} cannot ask the client for input`));
+      },
       closeStream: () => {},
+      tasksAvailable,
+      beginTask: async () => {
+        if (!tasksAvailable || task) return;
+        task = server.tasks.create(principal, controller);
+        taskBegun();
+      },
     };
     const ctx = createRequestContext(scope);
     const work = Promise.resolve().then(() =>
@@ -120,9 +142,26 @@ export async function handleModernRequest(
     // After an input-required round the abandoned handler may still reject (its
     // signal fired); that is expected and must not surface as unhandled.
     work.catch(() => {});
-    const done = round ? await Promise.race([work, round.ended.then(() => undefined)]) : await work;
+    const waits: Promise<unknown>[] = [work];
+    if (round) waits.push(round.ended.then(() => INPUT_REQUIRED));
+    if (tasksAvailable) waits.push(begun);
+    const done = waits.length === 1 ? await work : await Promise.race(waits);
+    if (done === TASK && task) {
+      // The call goes on as a task; the client polls for its outcome.
+      const running = task;
+      work.then(
+        (r) => running.complete({ ...(r as MethodResult), resultType: "complete" }),
+        (err) => running.fail(modernError(err)),
+      );
+      const handle = {
+        ...running.describe(false),
+        resultType: "task",
+        _meta: { [META_SERVER_INFO]: server.serverInfoMeta },
+      };
+      return { response: success(id, handle), status: 200 };
+    }
     if (signal.aborted) return undefined;
-    if (done === undefined && round) {
+    if (done === INPUT_REQUIRED && round) {
       // The handler waits on input the client has not given: end the round.
       controller.abort(new Error("Input required: the client will retry with the answers"));
       const result: MethodResult = {

@@ -1,4 +1,6 @@
 /** Every request method a modern-era client may call, and its handler. */
+
+import { cancelTask, getTask, updateTask } from "../../extensions/tasks/methods.js";
 import { complete } from "../methods/completion.js";
 import type { MethodHandler } from "../methods/method.js";
 import { getPrompt, listPrompts } from "../methods/prompts.js";
@@ -20,6 +22,9 @@ export const MODERN_METHODS: ReadonlyMap<string, MethodHandler<ModernMethodCall>
   ["prompts/get", getPrompt],
   ["completion/complete", complete],
   ["subscriptions/listen", listen],
+  ["tasks/get", getTask],
+  ["tasks/update", updateTask],
+  ["tasks/cancel", cancelTask],
 ]);
 
 /** Methods whose handlers may ask the client for input (input-required rounds). */

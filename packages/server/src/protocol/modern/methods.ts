@@ -1,4 +1,5 @@
 /** Modern-only methods: `server/discover` and `subscriptions/listen`. */
+import { TASKS_EXTENSION } from "../../extensions/tasks/task.js";
 import { invalidParams } from "../errors.js";
 import type { RequestId } from "../jsonrpc.js";
 import type { MethodCall, MethodResult } from "../methods/method.js";
@@ -17,9 +18,13 @@ export interface ModernMethodCall extends MethodCall {
 }
 
 export function discover({ server }: ModernMethodCall): MethodResult {
+  const usesTasks = [...server.tools.entries()].some((t) => t.task !== undefined);
   const result: MethodResult = {
     supportedVersions: SUPPORTED_PROTOCOL_VERSIONS,
-    capabilities: server.capabilities,
+    // Extensions are a modern-era notion: only discover declares them.
+    capabilities: usesTasks
+      ? { ...server.capabilities, extensions: { ...server.capabilities.extensions, [TASKS_EXTENSION]: {} } }
+      : server.capabilities,
   };
   if (server.instructions !== undefined) result.instructions = server.instructions;
   return result;
