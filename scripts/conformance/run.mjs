@@ -2,22 +2,44 @@
 // Runs the official MCP conformance suite (server scenarios) against
 // examples/everything, started in this process on an ephemeral port.
 //
-//   node scripts/conformance/run.mjs [--requirements 2025-11-25] [--stateless]
+//   node scripts/conformance/run.mjs [--requirements 2025-11-25|2026-07-28] [--stateless] [-o DIR]
+//
+// `--requirements` picks the revision whose requirement set runs (default
+// 2025-11-25); `-o DIR` keeps the per-scenario results (checks.json) there,
+// otherwise they go to a temporary directory removed at the end.
 //
 // The suite's CLI needs Node 22 for one import (fs.globSync); on Node 20 it is
-// run with a resolve hook that supplies it (node20-register.mjs). Exits 0 only
-// when every scenario, scored or not, passes.
+// run with a resolve hook that supplies it (node20-register.mjs).
+//
+// Exit status: 0 only when every scored scenario passes and every not-scored
+// one (pending, added-after-release, extension) passes too — except the
+// tasks extension (`tasks-*`), which is not built yet: its scenarios are run
+// and their status printed, but they do not fail the run.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const args = process.argv.slice(2);
-const requirements = args.includes("--requirements") ? args[args.indexOf("--requirements") + 1] : "2025-11-25";
+const option = (name) => {
+  const i = args.indexOf(name);
+  if (i === -1) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith("-")) {
+    console.error(`${name} needs a value`);
+    process.exit(2);
+  }
+  return value;
+};
+const requirements = option("--requirements") ?? "2025-11-25";
+const keepDir = option("-o") ?? option("--output-dir");
+
+/** Not-scored scenarios whose failures are reported but tolerated (work in progress). */
+const TOLERATED = /^tasks-/;
 
 const { createEverythingServer } = await import(join(root, "examples/everything/dist/server.js"));
 const running = await createEverythingServer({ logLevel: "warn" }).run({
@@ -28,7 +50,11 @@ const running = await createEverythingServer({ logLevel: "warn" }).run({
 
 const require = createRequire(import.meta.url);
 const cli = join(dirname(require.resolve("@modelcontextprotocol/conformance/package.json")), "dist", "index.js");
-const outDir = mkdtempSync(join(tmpdir(), "chuk-conformance-"));
+let outDir;
+if (keepDir) {
+  outDir = resolve(keepDir);
+  mkdirSync(outDir, { recursive: true });
+} else outDir = mkdtempSync(join(tmpdir(), "chuk-conformance-"));
 const nodeArgs =
   Number(process.versions.node.split(".")[0]) < 22 ? ["--import", join(here, "node20-register.mjs")] : [];
 
@@ -45,12 +71,63 @@ child.stdout.on("data", (chunk) => {
 const code = await new Promise((resolve) => child.on("close", resolve));
 await running.close();
 
-// Name every failed check, from the per-scenario results.
-const failed = [];
-for (const dir of readdirSync(outDir)) {
-  const checks = JSON.parse(readFileSync(join(outDir, dir, "checks.json"), "utf8"));
-  for (const c of checks) if (c.status === "FAILURE") failed.push(`${dir}: ${c.id}: ${c.errorMessage ?? ""}`);
+// The suite names the scenarios it ran but does not score (with the reason)
+// after its summary: "Not scored for <rev>: …" then "  ✓|✗ <name> (<reason>)".
+const notScored = new Map();
+const block = output.split(/^Not scored for [^\n]*\n/m)[1] ?? "";
+for (const line of block.split("\n")) {
+  const m = /^\s+[✓✗]\s+(\S+)\s+\(([^)]*)\)\s*$/.exec(line);
+  if (!m) break;
+  notScored.set(m[1], m[2]);
 }
-if (failed.length > 0) console.error(`\nFailed checks:\n  ${failed.join("\n  ")}`);
-const anyCross = /^\s*✗/m.test(output);
-process.exit(code === 0 && !anyCross && failed.length === 0 ? 0 : 1);
+
+// Per-scenario results, from the checks.json files: server-<scenario>-<timestamp>/.
+const scenarios = new Map();
+for (const dir of readdirSync(outDir)) {
+  const m = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(dir);
+  if (!m) continue;
+  let checks;
+  try {
+    checks = JSON.parse(readFileSync(join(outDir, dir, "checks.json"), "utf8"));
+  } catch (err) {
+    checks = [{ id: "checks.json", status: "FAILURE", errorMessage: `no readable results (${err.message})` }];
+  }
+  scenarios.set(m[1], checks);
+}
+if (!keepDir) rmSync(outDir, { recursive: true, force: true });
+
+const failures = []; // fail the run
+const tolerated = []; // reported only
+const warnings = [];
+const scored = { passed: 0, total: 0 };
+for (const [name, checks] of [...scenarios].sort(([a], [b]) => a.localeCompare(b))) {
+  const isScored = !notScored.has(name);
+  const failed = checks.filter((c) => c.status === "FAILURE");
+  if (isScored) {
+    scored.total += 1;
+    if (failed.length === 0) scored.passed += 1;
+  }
+  const sink = !isScored && TOLERATED.test(name) ? tolerated : failures;
+  for (const c of failed) sink.push(`${name}: ${c.id}: ${c.errorMessage ?? ""}`);
+  for (const c of checks) if (c.status === "WARNING") warnings.push(`${name}: ${c.id}: ${c.errorMessage ?? ""}`);
+}
+
+console.log(`\n=== chuk-mcp conformance (${requirements}) ===`);
+console.log(`Scored: ${scored.passed}/${scored.total} scenarios pass`);
+if (notScored.size > 0) {
+  console.log("Not scored:");
+  for (const [name, reason] of notScored) {
+    const failed = (scenarios.get(name) ?? []).some((c) => c.status === "FAILURE");
+    const note = TOLERATED.test(name) ? ", tolerated for now" : "";
+    console.log(`  ${failed ? "✗" : "✓"} ${name} (${reason}${failed ? note : ""})`);
+  }
+}
+if (warnings.length > 0) console.log(`\nWarnings:\n  ${warnings.join("\n  ")}`);
+if (tolerated.length > 0)
+  console.log(`\nFailed checks in tolerated scenarios (tasks extension):\n  ${tolerated.join("\n  ")}`);
+if (failures.length > 0) console.error(`\nFailed checks:\n  ${failures.join("\n  ")}`);
+if (scenarios.size === 0) console.error("\nNo scenario results were written: the suite did not run.");
+
+const ok = code === 0 && failures.length === 0 && scenarios.size > 0;
+console.log(`\nResult: ${ok ? "PASS" : "FAIL"} (suite exit ${code}, ${failures.length} failing check(s) that count)`);
+process.exit(ok ? 0 : 1);

@@ -544,6 +544,7 @@ export function defineSharedInteropTests(target: () => InteropTarget): void {
         "test_prompt_with_arguments",
         "test_prompt_with_embedded_resource",
         "test_prompt_with_image",
+        "test_input_required_result_prompt",
       ]);
       expect(prompts[1]).toEqual({
         name: "test_prompt_with_arguments",

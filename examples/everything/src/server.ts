@@ -6,6 +6,8 @@
 import { ChukMCPServer, type ChukMCPServerOptions } from "@chuk-mcp/server";
 import { z } from "zod";
 import { PNG_1X1, WAV_SILENCE } from "./media.js";
+import { registerModernFixtures } from "./modern-fixtures.js";
+import { registerTaskFixtures } from "./task-fixtures.js";
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -386,6 +388,12 @@ export function createEverythingServer(options: ChukMCPServerOptions = {}): Chuk
     { role: "user", content: { type: "image", data: PNG_1X1, mimeType: "image/png" } },
     { role: "user", content: { type: "text", text: "Please analyze the image above." } },
   ]);
+
+  // ---- 2026-07-28 fixtures: stateless diagnostics, input-required rounds, custom headers ----
+
+  registerModernFixtures(mcp);
+
+  registerTaskFixtures(mcp);
 
   return mcp;
 }

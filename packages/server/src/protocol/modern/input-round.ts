@@ -8,7 +8,7 @@
  * in this turn — the round ends with an `InputRequiredResult`. The client's
  * retry runs the same handler again, which now finds its answers.
  */
-import { invalidParams } from "../errors.js";
+import { ErrorCode, invalidParams, protocolError } from "../errors.js";
 
 /** What the client must answer before the request can complete. */
 export interface InputRequest {
@@ -64,11 +64,18 @@ export class InputRound {
     const answer = this.answers[k];
     if (answer !== undefined) {
       const valid = isRecord(answer) && (ANSWER_SHAPE[method]?.(answer) ?? true);
-      if (!valid) return Promise.reject(invalidParams(`inputResponses["${k}"] is not a valid answer to ${method}`));
+      // A protocol error (it fails the request, not the tool): the client sent a bad answer.
+      if (!valid) {
+        return Promise.reject(
+          protocolError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${k}"] is not a valid answer to ${method}`),
+        );
+      }
       this.used[k] = answer;
       return Promise.resolve(answer as Record<string, unknown>);
     }
-    if (k in this.pending) return Promise.reject(invalidParams(`input key "${k}" was requested twice`));
+    if (k in this.pending) {
+      return Promise.reject(protocolError(ErrorCode.InternalError, `input key "${k}" was requested twice in one round`));
+    }
     this.pending[k] = Object.keys(params).length === 0 && method === "roots/list" ? { method } : { method, params };
     if (!this.ending) {
       this.ending = true;
