@@ -3,8 +3,8 @@
  * examples/everything, at each revision's requirement set:
  * - 2025-11-25: every scenario, scored or not, must pass;
  * - 2026-07-28: every scored scenario and every not-scored one (the pending
- *   json-schema-2020-12 and SEP-2243 header scenarios) must pass — except the
- *   tasks extension's `tasks-*`, which run/conformance reports without failing on.
+ *   json-schema-2020-12 and SEP-2243 header scenarios, the tasks extension's
+ *   `tasks-*`) must pass.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -30,7 +30,7 @@ test("conformance: server --requirements 2025-11-25 passes every scenario", { ti
   expect(status, output).toBe(0);
 });
 
-test("conformance: server --requirements 2026-07-28 passes every scored and pending scenario", {
+test("conformance: server --requirements 2026-07-28 passes every scenario, tasks extension included", {
   timeout: 300_000,
 }, () => {
   const { status, output } = runConformance("2026-07-28");
@@ -40,6 +40,8 @@ test("conformance: server --requirements 2026-07-28 passes every scored and pend
   for (const pending of ["json-schema-2020-12", "http-header-validation", "http-custom-header-server-validation"]) {
     expect(output, output).toContain(`✓ ${pending} (pending)`);
   }
+  expect(output, output).toMatch(/✓ tasks-lifecycle \(extension\)/);
+  expect(output, output).not.toMatch(/^\s*✗/m);
   expect(output, output).toMatch(/Result: PASS/);
   expect(status, output).toBe(0);
 });
