@@ -120,6 +120,40 @@ describe("run() in process", () => {
   });
 });
 
+test("close() lets an in-flight modern (2026-07-28) request finish too", async () => {
+  const { createEverythingServer } = await import("../examples/everything/dist/server.js");
+  const running = await createEverythingServer({ logLevel: "silent" }).run({ port: 0, handleSignals: false });
+  const call = fetch(running.url as string, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "tools/call",
+      "mcp-name": "slow",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: {
+        name: "slow",
+        arguments: { ms: 300 },
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {},
+        },
+      },
+    }),
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  const closing = running.close();
+  const res = await call;
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as ToolCallBody).result.content[0]?.text).toBe("waited 300 ms");
+  await closing;
+});
+
 describe("run() as a process", () => {
   let child: ChildProcess | undefined;
   afterEach(() => {

@@ -67,14 +67,19 @@ export class InputRound {
       // A protocol error (it fails the request, not the tool): the client sent a bad answer.
       if (!valid) {
         return Promise.reject(
-          protocolError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${k}"] is not a valid answer to ${method}`),
+          protocolError(
+            ErrorCode.InvalidParams,
+            `Invalid params: inputResponses["${k}"] is not a valid answer to ${method}`,
+          ),
         );
       }
       this.used[k] = answer;
       return Promise.resolve(answer as Record<string, unknown>);
     }
     if (k in this.pending) {
-      return Promise.reject(protocolError(ErrorCode.InternalError, `input key "${k}" was requested twice in one round`));
+      return Promise.reject(
+        protocolError(ErrorCode.InternalError, `input key "${k}" was requested twice in one round`),
+      );
     }
     this.pending[k] = Object.keys(params).length === 0 && method === "roots/list" ? { method } : { method, params };
     if (!this.ending) {

@@ -51,17 +51,14 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
     version: server.info.version,
     sessions: sessions.size,
   }));
-  await app.register(async (scope) => mcpRoutes(scope, { server, sessions, options: resolved, policy }));
+  const modernInflight = { count: 0 };
+  await app.register(async (scope) =>
+    mcpRoutes(scope, { server, sessions, options: resolved, policy, modernInflight }),
+  );
   for (const e of server.endpoints) app.route({ method: e.method, url: e.path, handler: e.handler });
   server.bindHttp(app);
 
   let closing: Promise<void> | undefined;
-  // While closing, answers tell clients not to reuse the connection, so that
-  // keep-alive sockets do not hold the server open after the last response.
-  app.addHook("onSend", async (_req, reply, payload) => {
-    if (closing) reply.header("connection", "close");
-    return payload;
-  });
   const close = (): Promise<void> => {
     closing ??= (async () => {
       // Stop accepting, end the streams that never end by themselves, let
@@ -71,8 +68,14 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
       server.subscriptions.closeAll();
       const closed = app.close();
       const deadline = Date.now() + resolved.shutdownGraceMs;
-      while (sessions.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (sessions.inflight + modernInflight.count > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        // A keep-alive socket whose request has been answered would hold close() open.
+        app.server.closeIdleConnections?.();
+      }
       sessions.closeAll();
+      server.tasks.cancelAll();
+      app.server.closeIdleConnections?.();
       // Sockets still open now carry no request we are answering.
       setTimeout(() => app.server.closeAllConnections?.(), 1000).unref();
       await closed;

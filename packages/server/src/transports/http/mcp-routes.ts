@@ -45,6 +45,8 @@ export interface McpRouteDeps {
   sessions: HttpSessions;
   options: ResolvedHttpTransportOptions;
   policy: OriginPolicy;
+  /** Modern requests being answered (sessions count their own), for graceful shutdown. */
+  modernInflight: { count: number };
 }
 
 /** Registers the MCP endpoint in its own encapsulated context. */
@@ -85,8 +87,14 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     return reply.code(500).send(failure(null, { code: ErrorCode.InternalError, message: "Internal error" }));
   });
 
-  app.addHook("onRequest", async (req) => {
-    checkOriginAndHost(policy, header(req, "host"), header(req, "origin"));
+  // A plain (non-async) hook: it runs on every request, and a promise per request costs throughput.
+  app.addHook("onRequest", (req, _reply, done) => {
+    try {
+      checkOriginAndHost(policy, header(req, "host"), header(req, "origin"));
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   });
 
   const authenticate = async (req: FastifyRequest): Promise<AuthInfo | undefined> =>
@@ -127,7 +135,12 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     }
     const auth = await authenticate(req);
     if (isModernPost(body, header(req, VERSION_HEADER), header(req, SESSION_HEADER))) {
-      return answerModernPost(server, options, req, reply, accept, auth);
+      deps.modernInflight.count++;
+      try {
+        return await answerModernPost(server, options, req, reply, accept, auth);
+      } finally {
+        deps.modernInflight.count--;
+      }
     }
     const batch = Array.isArray(body);
     const items: unknown[] = batch ? body : [body];
