@@ -34,7 +34,7 @@ export const MODES: readonly Mode[] = ["pinned", "auto"];
 
 export const negotiationFor = (mode: Mode) => ({ mode: mode === "pinned" ? { pin: MODERN_VERSION } : "auto" }) as const;
 
-export const SERVER_INFO = { name: "chuk-everything", version: "0.1.0" };
+export const SERVER_INFO = { name: "chuk-everything", version: "0.1.0", title: "Everything" };
 
 // ---- connections --------------------------------------------------------------------------
 
@@ -575,6 +575,10 @@ export function defineSharedModernTests(target: () => ModernTarget): void {
           message: "Open this page to connect your account.",
           url: "https://example.com/connect",
         });
+        // 2026-07-28 removed elicitationId: it is not on the wire even though the tool passed one.
+        const rounds = full.received.filter((m) => JSON.stringify(m).includes('"input_required"'));
+        expect(rounds.length).toBeGreaterThan(0);
+        expect(JSON.stringify(rounds)).not.toContain("elicitationId");
       });
 
       test("test_sampling completes with the client's model answer", async () => {

@@ -122,7 +122,9 @@ export class ChukMCPServer implements ServerCore {
       defaultLogLevel: options.clientLogLevel === "none" ? undefined : (options.clientLogLevel ?? "info"),
       clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 5 * 60 * 1000,
     };
+    // Every modern result carries it: the identity without the heavier parts (icons).
     this.serverInfoMeta = { name, version: this.info.version };
+    if (options.title !== undefined) this.serverInfoMeta.title = options.title;
     this.cacheHints = {
       lists: checkCacheHint(options.cache?.lists ?? DEFAULT_CACHE_HINTS.lists, "cache.lists"),
       discover: checkCacheHint(options.cache?.discover ?? DEFAULT_CACHE_HINTS.discover, "cache.discover"),

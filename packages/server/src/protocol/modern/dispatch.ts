@@ -115,6 +115,11 @@ export async function handleModernRequest(
         if (!task) channel.send(notification(m, p));
       },
       request: (m, p, key) => {
+        // 2026-07-28 removed elicitationId: the retry itself tells the outcome.
+        if (m === "elicitation/create" && "elicitationId" in p) {
+          const { elicitationId: _dropped, ...rest } = p;
+          p = rest;
+        }
         if (task) return task.ask(m, p, key);
         if (round) return round.ask(m, p, key);
         return Promise.reject(new McpError(ErrorCode.InternalError, `${method} cannot ask the client for input`));
