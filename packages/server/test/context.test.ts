@@ -31,6 +31,9 @@ function scopeWith(
     closeStream: () => {
       rec.closed++;
     },
+    era: "legacy",
+    tasksAvailable: false,
+    beginTask: () => Promise.resolve(),
   };
   return { ctx: createRequestContext(scope), rec };
 }

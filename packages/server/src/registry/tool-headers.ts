@@ -44,6 +44,25 @@ export function headerParamsOf(inputSchema: Record<string, unknown>, what: strin
     }
   };
   walk(inputSchema, []);
+  // Anywhere but a chain of `properties` (items, anyOf, $defs, …) the annotation is invalid.
+  const stray = (node: unknown, onChain: boolean, where: string): void => {
+    if (Array.isArray(node)) {
+      node.forEach((n, i) => stray(n, false, `${where}/${i}`));
+      return;
+    }
+    if (!isRecord(node)) return;
+    if (!onChain && "x-mcp-header" in node) {
+      throw new TypeError(`${what}: x-mcp-header at ${where || "/"} is not reachable through "properties" alone`);
+    }
+    for (const [key, sub] of Object.entries(node)) {
+      if (key === "properties" && isRecord(sub) && onChain) {
+        for (const [name, prop] of Object.entries(sub)) stray(prop, true, `${where}/properties/${name}`);
+      } else {
+        stray(sub, false, `${where}/${key}`);
+      }
+    }
+  };
+  stray(inputSchema, true, "");
   return found;
 }
 

@@ -31,7 +31,8 @@ export class TaskRegistry {
   /** The task, if it exists and belongs to `principal`; otherwise -32602 (without saying which). */
   get(taskId: unknown, principal: string): Task {
     const task = typeof taskId === "string" ? this.tasks.get(taskId) : undefined;
-    if (!task || task.options.principal !== principal || task.expiresAt < Date.now()) {
+    // A running task never expires; a finished one stays readable for its TTL.
+    if (!task || task.options.principal !== principal || (task.terminal && task.expiresAt < Date.now())) {
       throw invalidParams(`Unknown task: ${String(taskId)}`);
     }
     return task;

@@ -36,7 +36,7 @@ export function readInputResponses(value: unknown): Record<string, Record<string
 
 export class InputRound {
   /** Requests asked this round that have no answer yet, by key. */
-  readonly pending: Record<string, InputRequest> = {};
+  readonly pending: Record<string, InputRequest> = Object.create(null);
   private readonly counters = new Map<string, number>();
   private endRound!: () => void;
   private ending = false;
@@ -53,7 +53,7 @@ export class InputRound {
   }
 
   /** The answers the handler actually used (carried forward in requestState). */
-  readonly used: Record<string, unknown> = {};
+  readonly used: Record<string, unknown> = Object.create(null);
 
   /**
    * Returns the client's answer for this input, or — when there is none —
@@ -61,7 +61,8 @@ export class InputRound {
    */
   ask(method: string, params: Record<string, unknown>, key?: string): Promise<Record<string, unknown>> {
     const k = key ?? this.nextKey(method);
-    const answer = this.answers[k];
+    // Own keys only: an input named "constructor" must not find Object.prototype's.
+    const answer = Object.hasOwn(this.answers, k) ? this.answers[k] : undefined;
     if (answer !== undefined) {
       const valid = isRecord(answer) && (ANSWER_SHAPE[method]?.(answer) ?? true);
       // A protocol error (it fails the request, not the tool): the client sent a bad answer.
@@ -76,7 +77,7 @@ export class InputRound {
       this.used[k] = answer;
       return Promise.resolve(answer as Record<string, unknown>);
     }
-    if (k in this.pending) {
+    if (Object.hasOwn(this.pending, k)) {
       return Promise.reject(
         protocolError(ErrorCode.InternalError, `input key "${k}" was requested twice in one round`),
       );

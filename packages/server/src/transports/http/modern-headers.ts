@@ -50,7 +50,8 @@ function nameSource(request: JsonRpcRequest): unknown {
 }
 
 function headerMatches(value: unknown, header: string, type: "string" | "integer" | "boolean"): boolean {
-  if (type === "integer") return header.length > 0 && Number(header) === value;
+  // Integers travel as decimal text; compare numerically ("42.0" is 42), but not 0x2A.
+  if (type === "integer") return /^-?\d+(\.0+)?$/.test(header) && Number(header) === value;
   if (type === "boolean") return header === String(value);
   return header === value;
 }
