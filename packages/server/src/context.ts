@@ -126,59 +126,97 @@ export const passesLogLevel = (level: LoggingLevel, min: LoggingLevel | undefine
 
 /** Builds the handler context over an era's request scope. */
 export function createRequestContext(scope: RequestScope): RequestContext {
-  const progressToken = scope.meta?.progressToken;
-  const caps = scope.clientCapabilities;
-  // Legacy: the tool fails with a message. Modern: the request fails with
-  // MissingRequiredClientCapability naming what the client must declare.
-  const missing = (name: string, required: Record<string, unknown>, what: string) =>
-    scope.era === "modern"
+  return new HandlerContext(scope);
+}
+
+/**
+ * The context as a class: its methods live on the prototype, so making one
+ * per request costs a single small object (no closures).
+ */
+class HandlerContext implements RequestContext {
+  constructor(private readonly scope: RequestScope) {}
+
+  get requestId(): RequestId {
+    return this.scope.requestId;
+  }
+  get signal(): AbortSignal {
+    return this.scope.signal;
+  }
+  get sessionId(): string | undefined {
+    return this.scope.sessionId;
+  }
+  get protocolVersion(): string {
+    return this.scope.protocolVersion;
+  }
+  get clientInfo(): Implementation | undefined {
+    return this.scope.clientInfo;
+  }
+  get clientCapabilities(): ClientCapabilities {
+    return this.scope.clientCapabilities;
+  }
+  get auth(): AuthInfo | undefined {
+    return this.scope.auth;
+  }
+  get meta(): Meta | undefined {
+    return this.scope.meta;
+  }
+  get tasksAvailable(): boolean {
+    return this.scope.tasksAvailable;
+  }
+
+  async progress(progress: number, total?: number, message?: string): Promise<void> {
+    const progressToken = this.scope.meta?.progressToken;
+    if (progressToken === undefined || this.scope.signal.aborted) return;
+    const params: Record<string, unknown> = { progressToken, progress };
+    if (total !== undefined) params.total = total;
+    if (message !== undefined) params.message = message;
+    this.scope.notify("notifications/progress", params);
+  }
+
+  async log(level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
+    if (!passesLogLevel(level, this.scope.minLogLevel) || this.scope.signal.aborted) return;
+    const params: Record<string, unknown> = { level, data };
+    if (logger !== undefined) params.logger = logger;
+    this.scope.notify("notifications/message", params);
+  }
+
+  async elicit(params: ElicitParams, options?: InputOptions): Promise<ElicitResult> {
+    const elicitation = this.scope.clientCapabilities.elicitation;
+    if (!elicitation) throw this.missing("elicitation", { elicitation: {} }, "ctx.elicit()");
+    if (params.mode === "url") {
+      if (!elicitation.url) throw this.missing("elicitation.url", { elicitation: { url: {} } }, "URL-mode elicitation");
+    } else if (elicitation.url && !elicitation.form && Object.keys(elicitation).length > 0) {
+      // A client that names its modes and leaves out form does not take form requests.
+      throw this.missing("elicitation.form", { elicitation: { form: {} } }, "form-mode elicitation");
+    }
+    return (await this.scope.request("elicitation/create", { ...params }, options?.key)) as ElicitResult;
+  }
+
+  async sample(params: CreateMessageParams, options?: InputOptions): Promise<CreateMessageResult> {
+    if (!this.scope.clientCapabilities.sampling) throw this.missing("sampling", { sampling: {} }, "ctx.sample()");
+    return (await this.scope.request("sampling/createMessage", { ...params }, options?.key)) as CreateMessageResult;
+  }
+
+  async listRoots(options?: InputOptions): Promise<ListRootsResult> {
+    if (!this.scope.clientCapabilities.roots) throw this.missing("roots", { roots: {} }, "ctx.listRoots()");
+    return (await this.scope.request("roots/list", {}, options?.key)) as ListRootsResult;
+  }
+
+  closeStream(): void {
+    this.scope.closeStream();
+  }
+
+  beginTask(): Promise<void> {
+    return this.scope.beginTask();
+  }
+
+  /**
+   * Legacy: the tool fails with a message. Modern: the request fails with
+   * MissingRequiredClientCapability naming what the client must declare.
+   */
+  private missing(name: string, required: Record<string, unknown>, what: string) {
+    return this.scope.era === "modern"
       ? missingRequiredCapability(required, `${name} (needed by ${what})`)
       : capabilityMissing(name, what);
-  return {
-    requestId: scope.requestId,
-    signal: scope.signal,
-    sessionId: scope.sessionId,
-    protocolVersion: scope.protocolVersion,
-    clientInfo: scope.clientInfo,
-    clientCapabilities: caps,
-    auth: scope.auth,
-    meta: scope.meta,
-    async progress(progress, total, message) {
-      if (progressToken === undefined || scope.signal.aborted) return;
-      const params: Record<string, unknown> = { progressToken, progress };
-      if (total !== undefined) params.total = total;
-      if (message !== undefined) params.message = message;
-      scope.notify("notifications/progress", params);
-    },
-    async log(level, data, logger) {
-      if (!passesLogLevel(level, scope.minLogLevel) || scope.signal.aborted) return;
-      const params: Record<string, unknown> = { level, data };
-      if (logger !== undefined) params.logger = logger;
-      scope.notify("notifications/message", params);
-    },
-    async elicit(params, options) {
-      const elicitation = caps.elicitation;
-      if (!elicitation) throw missing("elicitation", { elicitation: {} }, "ctx.elicit()");
-      if (params.mode === "url") {
-        if (!elicitation.url) throw missing("elicitation.url", { elicitation: { url: {} } }, "URL-mode elicitation");
-      } else if (elicitation.url && !elicitation.form && Object.keys(elicitation).length > 0) {
-        // A client that names its modes and leaves out form does not take form requests.
-        throw missing("elicitation.form", { elicitation: { form: {} } }, "form-mode elicitation");
-      }
-      return (await scope.request("elicitation/create", { ...params }, options?.key)) as ElicitResult;
-    },
-    async sample(params, options) {
-      if (!caps.sampling) throw missing("sampling", { sampling: {} }, "ctx.sample()");
-      return (await scope.request("sampling/createMessage", { ...params }, options?.key)) as CreateMessageResult;
-    },
-    async listRoots(options) {
-      if (!caps.roots) throw missing("roots", { roots: {} }, "ctx.listRoots()");
-      return (await scope.request("roots/list", {}, options?.key)) as ListRootsResult;
-    },
-    closeStream() {
-      scope.closeStream();
-    },
-    tasksAvailable: scope.tasksAvailable,
-    beginTask: () => scope.beginTask(),
-  };
+  }
 }

@@ -47,7 +47,7 @@ export function headerParamsOf(inputSchema: Record<string, unknown>, what: strin
   // Anywhere but a chain of `properties` (items, anyOf, $defs, …) the annotation is invalid.
   const stray = (node: unknown, onChain: boolean, where: string): void => {
     if (Array.isArray(node)) {
-      node.forEach((n, i) => stray(n, false, `${where}/${i}`));
+      for (const [i, n] of node.entries()) stray(n, false, `${where}/${i}`);
       return;
     }
     if (!isRecord(node)) return;

@@ -4,7 +4,8 @@
  * client's answers to server→client requests.
  */
 import type { AuthInfo } from "../../auth.js";
-import { createRequestContext, type RequestScope } from "../../context.js";
+import { createRequestContext } from "../../context.js";
+import { LazyAbort } from "../cancellation.js";
 import type { MessageChannel } from "../channel.js";
 import { invalidRequest, McpError, methodNotFound, toJsonRpcError } from "../errors.js";
 import {
@@ -12,7 +13,6 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
-  notification,
   success,
 } from "../jsonrpc.js";
 import { paramsOf } from "../methods/method.js";
@@ -20,6 +20,7 @@ import type { ServerCore } from "../server-core.js";
 import type { Meta } from "../types.js";
 import { initialize } from "./lifecycle.js";
 import { LEGACY_METHODS } from "./method-table.js";
+import { LegacyScope } from "./scope.js";
 import type { LegacySession } from "./session.js";
 
 /**
@@ -52,33 +53,14 @@ export async function handleLegacyRequest(
     // Two live requests with one id could not be told apart (cancellation, answers).
     return failure(id, invalidRequest(`request id ${JSON.stringify(id)} is already in use`).toJSON());
   }
-  const controller = new AbortController();
-  session.inflight.set(id, controller);
-  const meta = params._meta as Meta | undefined;
-  const scope: RequestScope = {
-    requestId: id,
-    signal: controller.signal,
-    sessionId: session.id,
-    protocolVersion: session.protocolVersion,
-    clientInfo: session.clientInfo,
-    clientCapabilities: session.clientCapabilities,
-    auth,
-    meta,
-    get minLogLevel() {
-      return session.logLevel;
-    },
-    notify: (m, p) => channel.send(notification(m, p)),
-    era: "legacy",
-    request: (m, p) => session.request(m, p, channel, controller.signal),
-    closeStream: () => channel.disconnect?.(),
-    tasksAvailable: false,
-    beginTask: () => Promise.resolve(),
-  };
+  const cancel = new LazyAbort();
+  session.inflight.set(id, cancel);
+  const scope = new LegacyScope(id, session, channel, cancel, auth, params._meta as Meta | undefined);
   try {
     const result = await handler({ server, session, params, ctx: createRequestContext(scope) });
-    return controller.signal.aborted ? undefined : success(id, result);
+    return cancel.aborted ? undefined : success(id, result);
   } catch (err) {
-    if (controller.signal.aborted) return undefined;
+    if (cancel.aborted) return undefined;
     if (!(err instanceof McpError)) server.logger.error({ err, method }, "request handler failed");
     return failure(id, toJsonRpcError(err));
   } finally {

@@ -4,6 +4,7 @@
  * cancellation) and the server→client requests awaiting an answer.
  */
 
+import type { LazyAbort } from "../cancellation.js";
 import type { MessageChannel } from "../channel.js";
 import { ErrorCode, McpError } from "../errors.js";
 import { type JsonRpcResponse, notification, type RequestId } from "../jsonrpc.js";
@@ -33,7 +34,7 @@ export class LegacySession {
   closed = false;
   logLevel: LoggingLevel | undefined;
   readonly subscriptions = new Set<string>();
-  readonly inflight = new Map<RequestId, AbortController>();
+  readonly inflight = new Map<RequestId, LazyAbort>();
   lastActivity = Date.now();
 
   private readonly pending = new Map<RequestId, PendingClientRequest>();

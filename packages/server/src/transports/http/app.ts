@@ -32,6 +32,9 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
     loggerInstance: server.logger.child({ component: "http" }),
     // Per-request log lines cost throughput and would log URLs; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // fastify would make a pino child logger per request; the framework's
+    // logger is enough (errors are logged with the method, never per request).
+    childLoggerFactory: (logger) => logger,
     bodyLimit: resolved.bodyLimit,
     forceCloseConnections: "idle",
     return503OnClosing: true,

@@ -97,7 +97,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     }
   });
 
-  const authenticate = async (req: FastifyRequest): Promise<AuthInfo | undefined> =>
+  // Synchronous when no verifier is installed: no promise on the hot path.
+  const authenticate = (req: FastifyRequest): Promise<AuthInfo | undefined> | undefined =>
     server.authVerifier?.verify({ method: req.method, url: req.url, headers: req.headers });
 
   /** The session a non-initialize request names: 400 without the header, 404 when unknown. */
@@ -133,7 +134,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
         "Not Acceptable: the client must accept application/json or text/event-stream",
       );
     }
-    const auth = await authenticate(req);
+    const verifying = authenticate(req);
+    const auth = verifying === undefined ? undefined : await verifying;
     if (isModernPost(body, header(req, VERSION_HEADER), header(req, SESSION_HEADER))) {
       deps.modernInflight.count++;
       try {
