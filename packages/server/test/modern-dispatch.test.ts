@@ -4,9 +4,11 @@
  * log and progress notifications, input-required rounds (MRTR) and their
  * signed requestState, capability errors, and cancellation.
  */
+
 import { beforeEach, describe, expect, test } from "vitest";
 import { z } from "zod";
 import type { AuthInfo } from "../src/auth.js";
+import { LazyAbort } from "../src/protocol/cancellation.js";
 import type { JsonRpcRequest } from "../src/protocol/jsonrpc.js";
 import { handleModernRequest, type ModernOutcome } from "../src/protocol/modern/dispatch.js";
 import type { ClientCapabilities } from "../src/protocol/types.js";
@@ -25,7 +27,7 @@ interface Send {
   caps?: ClientCapabilities;
   meta?: Record<string, unknown>;
   auth?: AuthInfo;
-  signal?: AbortSignal;
+  cancel?: LazyAbort;
   version?: string;
 }
 
@@ -50,7 +52,7 @@ const send = (method: string, params: Record<string, unknown> = {}, o: Send = {}
   handleModernRequest(server, {
     request: request(method, params, o),
     channel,
-    signal: o.signal ?? new AbortController().signal,
+    cancel: o.cancel ?? new LazyAbort(),
     auth: o.auth,
   });
 
@@ -114,7 +116,7 @@ describe("protocol version and method", () => {
         params: { _meta: { "io.modelcontextprotocol/protocolVersion": "2099-01-01" } },
       },
       channel,
-      signal: new AbortController().signal,
+      cancel: new LazyAbort(),
       auth: undefined,
     });
     expect(outcome?.status).toBe(400);
@@ -270,7 +272,7 @@ describe("results", () => {
     const outcome = await handleModernRequest(server, {
       request: { ...request("tools/list"), id: "abc-1" },
       channel,
-      signal: new AbortController().signal,
+      cancel: new LazyAbort(),
       auth: undefined,
     });
     expect(outcome?.response.id).toBe("abc-1");
@@ -691,8 +693,8 @@ describe("cancellation by the transport", () => {
         });
       });
     });
-    const transport = new AbortController();
-    const pending = send("tools/call", { name: "waits" }, { signal: transport.signal, meta: { progressToken: 1 } });
+    const transport = new LazyAbort();
+    const pending = send("tools/call", { name: "waits" }, { cancel: transport, meta: { progressToken: 1 } });
     await running;
     expect(handlerSignal?.aborted).toBe(false);
     const reason = new Error("The client closed the response stream");
@@ -717,8 +719,8 @@ describe("cancellation by the transport", () => {
       await ctx.progress(1);
       return "finished anyway";
     });
-    const transport = new AbortController();
-    const pending = send("tools/call", { name: "stubborn" }, { signal: transport.signal, meta: { progressToken: 1 } });
+    const transport = new LazyAbort();
+    const pending = send("tools/call", { name: "stubborn" }, { cancel: transport, meta: { progressToken: 1 } });
     await inside;
     transport.abort();
     release();
@@ -728,8 +730,8 @@ describe("cancellation by the transport", () => {
   });
 
   test("an already aborted signal gets no response", async () => {
-    const transport = new AbortController();
+    const transport = new LazyAbort();
     transport.abort();
-    expect(await send("tools/list", {}, { signal: transport.signal })).toBeUndefined();
+    expect(await send("tools/list", {}, { cancel: transport })).toBeUndefined();
   });
 });

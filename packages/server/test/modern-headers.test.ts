@@ -4,9 +4,11 @@
  * x-mcp-header annotations found at registration, the validation order
  * through the dispatch, and which POSTs are modern.
  */
+
 import type { IncomingHttpHeaders } from "node:http";
 import { beforeEach, describe, expect, test } from "vitest";
 import { z } from "zod";
+import { LazyAbort } from "../src/protocol/cancellation.js";
 import { McpHttpError } from "../src/protocol/errors.js";
 import type { JsonRpcRequest } from "../src/protocol/jsonrpc.js";
 import { handleModernRequest } from "../src/protocol/modern/dispatch.js";
@@ -370,7 +372,7 @@ describe("the validation order through the dispatch", () => {
     handleModernRequest(server, {
       request,
       channel: recordingChannel(),
-      signal: new AbortController().signal,
+      cancel: new LazyAbort(),
       auth: undefined,
       checks: modernHeaderChecks(server, headers),
     });

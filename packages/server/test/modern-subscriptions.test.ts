@@ -3,7 +3,9 @@
  * the honoured filter, tagged change notifications for the listeners that
  * asked, the end by abort (no answer) and by the server (a completion result).
  */
+
 import { beforeEach, describe, expect, test } from "vitest";
+import { LazyAbort } from "../src/protocol/cancellation.js";
 import type { JsonRpcMessage, JsonRpcRequest, RequestId } from "../src/protocol/jsonrpc.js";
 import { handleModernRequest, type ModernOutcome } from "../src/protocol/modern/dispatch.js";
 import type { ServerCapabilities } from "../src/protocol/types.js";
@@ -31,18 +33,18 @@ const listenRequest = (id: RequestId, notifications?: unknown): JsonRpcRequest =
 interface Listener {
   id: RequestId;
   channel: RecordingChannel;
-  abort: AbortController;
+  abort: LazyAbort;
   outcome: Promise<ModernOutcome | undefined>;
 }
 
 /** Opens a subscription and waits for its acknowledgment. */
 async function listen(id: RequestId, notifications?: unknown): Promise<Listener & { ack: JsonRpcMessage }> {
   const channel = recordingChannel();
-  const abort = new AbortController();
+  const abort = new LazyAbort();
   const outcome = handleModernRequest(server, {
     request: listenRequest(id, notifications),
     channel,
-    signal: abort.signal,
+    cancel: abort,
     auth: undefined,
   });
   const ack = await channel.next();
@@ -129,7 +131,7 @@ describe("subscriptions/listen", () => {
     const outcome = await handleModernRequest(server, {
       request: listenRequest(3, notifications),
       channel,
-      signal: new AbortController().signal,
+      cancel: new LazyAbort(),
       auth: undefined,
     });
     expect(outcome?.response).toMatchObject({ id: 3, error: { code: -32602 } });

@@ -4,9 +4,11 @@
  * cancellation, who may see a task, the capability gate, manual start, and
  * the legacy era (which never makes tasks).
  */
+
 import { beforeEach, describe, expect, test } from "vitest";
 import { z } from "zod";
 import type { AuthInfo } from "../src/auth.js";
+import { LazyAbort } from "../src/protocol/cancellation.js";
 import { ErrorCode, protocolError } from "../src/protocol/errors.js";
 import type { JsonRpcRequest } from "../src/protocol/jsonrpc.js";
 import { handleLegacyNotification, handleLegacyRequest } from "../src/protocol/legacy/dispatch.js";
@@ -29,7 +31,7 @@ let nextId = 0;
 interface Send {
   caps?: ClientCapabilities;
   auth?: AuthInfo;
-  signal?: AbortSignal;
+  cancel?: LazyAbort;
   meta?: Record<string, unknown>;
 }
 
@@ -53,7 +55,7 @@ const send = (method: string, params: Record<string, unknown> = {}, o: Send = {}
   handleModernRequest(server, {
     request: request(method, params, o),
     channel,
-    signal: o.signal ?? new AbortController().signal,
+    cancel: o.cancel ?? new LazyAbort(),
     auth: o.auth,
   });
 
@@ -226,9 +228,9 @@ describe("a task:optional tool with a client that declares tasks", () => {
   });
 
   test("the transport going away after the handle does not cancel the task", async () => {
-    const transport = new AbortController();
+    const transport = new LazyAbort();
     const handle = resultOf(
-      await send("tools/call", { name: "job", arguments: { label: "kept" } }, { signal: transport.signal }),
+      await send("tools/call", { name: "job", arguments: { label: "kept" } }, { cancel: transport }),
     );
     transport.abort();
     gate.resolve();

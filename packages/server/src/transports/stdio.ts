@@ -4,6 +4,7 @@
  */
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
+import { LazyAbort } from "../protocol/cancellation.js";
 import type { MessageChannel } from "../protocol/channel.js";
 import { invalidRequest, parseError } from "../protocol/errors.js";
 import {
@@ -46,21 +47,21 @@ export function serveStdio(server: ServerCore, options: StdioOptions = {}): Stdi
   server.attachSession(session);
   const pending = new Set<Promise<unknown>>();
   // Modern requests in flight, for notifications/cancelled (no session holds them).
-  const modernInflight = new Map<string | number, AbortController>();
+  const modernInflight = new Map<string | number, LazyAbort>();
   const listens = new Set<string | number>();
 
   const handleModern = async (request: JsonRpcRequest): Promise<JsonRpcResponse | undefined> => {
     if (modernInflight.has(request.id)) {
       return failure(request.id, invalidRequest(`request id ${JSON.stringify(request.id)} is already in use`).toJSON());
     }
-    const controller = new AbortController();
-    modernInflight.set(request.id, controller);
+    const cancel = new LazyAbort();
+    modernInflight.set(request.id, cancel);
     if (request.method === "subscriptions/listen") listens.add(request.id);
     try {
       const outcome = await handleModernRequest(server, {
         request,
         channel,
-        signal: controller.signal,
+        cancel,
         auth: undefined,
       });
       return outcome?.response;

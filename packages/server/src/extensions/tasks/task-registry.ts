@@ -20,7 +20,7 @@ export class TaskRegistry {
 
   constructor(readonly settings: TaskSettings) {}
 
-  create(principal: string, controller: AbortController): Task {
+  create(principal: string, controller: TaskOptions["controller"]): Task {
     const options: TaskOptions = { ...this.settings, principal, controller };
     const task = new Task(options);
     this.tasks.set(task.id, task);

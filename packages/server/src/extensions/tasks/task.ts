@@ -23,7 +23,7 @@ export interface TaskOptions {
   /** Who created it (auth subject or client id, "" when unauthenticated): only they may see it. */
   principal: string;
   /** Aborts the running handler (cancellation). */
-  controller: AbortController;
+  controller: { abort(reason?: unknown): void };
 }
 
 interface Waiter {

@@ -8,13 +8,7 @@ import { createRequestContext } from "../../context.js";
 import { LazyAbort } from "../cancellation.js";
 import type { MessageChannel } from "../channel.js";
 import { invalidRequest, McpError, methodNotFound, toJsonRpcError } from "../errors.js";
-import {
-  failure,
-  type JsonRpcNotification,
-  type JsonRpcRequest,
-  type JsonRpcResponse,
-  success,
-} from "../jsonrpc.js";
+import { failure, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, success } from "../jsonrpc.js";
 import { paramsOf } from "../methods/method.js";
 import type { ServerCore } from "../server-core.js";
 import type { Meta } from "../types.js";

@@ -9,6 +9,7 @@ import { type AuthInfo, principalOf } from "../../auth.js";
 import { createRequestContext, type RequestScope } from "../../context.js";
 import { declaresTasks } from "../../extensions/tasks/methods.js";
 import type { Task } from "../../extensions/tasks/task.js";
+import type { LazyAbort } from "../cancellation.js";
 import type { MessageChannel } from "../channel.js";
 import {
   ErrorCode,
@@ -26,8 +27,10 @@ import { isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../versions.js";
 import { InputRound, readInputResponses } from "./input-round.js";
 import { META_SERVER_INFO, type ModernEnvelope, readEnvelope } from "./meta.js";
 import { INPUT_REQUIRED_METHODS, MODERN_METHODS } from "./method-table.js";
+import type { ModernMethodCall } from "./methods.js";
 import { digestParams } from "./request-state.js";
 import { completeResult } from "./result.js";
+import { ModernScope } from "./scope.js";
 
 /** Transport checks that run at their place in the validation order (HTTP headers). */
 export interface ModernTransportChecks {
@@ -41,8 +44,8 @@ export interface ModernRequestInput {
   request: JsonRpcRequest;
   /** Carries this request's notifications (progress, logs, subscription events). */
   channel: MessageChannel;
-  /** Fires when the client gives up on the request (closed stream, cancellation). */
-  signal: AbortSignal;
+  /** Pulled when the client gives up on the request (closed stream, cancellation). */
+  cancel: LazyAbort;
   auth: AuthInfo | undefined;
   checks?: ModernTransportChecks;
 }
@@ -66,12 +69,9 @@ export async function handleModernRequest(
   server: ServerCore,
   input: ModernRequestInput,
 ): Promise<ModernOutcome | undefined> {
-  const { request, channel, signal, auth } = input;
+  const { request, channel, cancel, auth } = input;
   const { id, method } = request;
   const params = paramsOf(request.params);
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
   try {
     const envelope = readEnvelope(params);
     input.checks?.protocolVersion(envelope);
@@ -82,10 +82,9 @@ export async function handleModernRequest(
     const handler = MODERN_METHODS.get(method);
     if (!handler) throw modernMethodNotFound(method);
 
-    const roundTrips = INPUT_REQUIRED_METHODS.has(method);
     const principal = principalOf(auth);
     let round: InputRound | undefined;
-    if (roundTrips) {
+    if (INPUT_REQUIRED_METHODS.has(method)) {
       const earlier =
         params.requestState === undefined
           ? {}
@@ -94,68 +93,50 @@ export async function handleModernRequest(
     }
     // Tasks extension: a tools/call may continue as a task (ctx.beginTask()).
     const tasksAvailable = method === "tools/call" && declaresTasks(envelope.clientCapabilities);
-    let task: Task | undefined;
-    let taskBegun!: () => void;
-    const begun = new Promise<typeof TASK>((resolve) => {
-      taskBegun = () => resolve(TASK);
-    });
-    const scope: RequestScope = {
-      requestId: id,
-      signal: controller.signal,
-      sessionId: undefined,
-      protocolVersion: envelope.protocolVersion,
-      clientInfo: envelope.clientInfo,
-      clientCapabilities: envelope.clientCapabilities,
+    const scope = new ModernScope(
+      id,
+      method,
+      envelope,
       auth,
-      meta: envelope.meta,
-      minLogLevel: envelope.logLevel,
-      era: "modern",
-      // A task has no response stream: its progress and log messages are dropped.
-      notify: (m, p) => {
-        if (!task) channel.send(notification(m, p));
-      },
-      request: (m, p, key) => {
-        // 2026-07-28 removed elicitationId: the retry itself tells the outcome.
-        if (m === "elicitation/create" && "elicitationId" in p) {
-          const { elicitationId: _dropped, ...rest } = p;
-          p = rest;
-        }
-        if (task) return task.ask(m, p, key);
-        if (round) return round.ask(m, p, key);
-        return Promise.reject(new McpError(ErrorCode.InternalError, `${method} cannot ask the client for input`));
-      },
-      closeStream: () => {},
+      principal,
+      channel,
+      cancel,
+      round,
       tasksAvailable,
-      beginTask: async () => {
-        if (!tasksAvailable || task) return;
-        task = server.tasks.create(principal, controller);
-        taskBegun();
-      },
-    };
-    const ctx = createRequestContext(scope);
-    const work = Promise.resolve().then(() =>
-      handler({
-        server,
-        params,
-        ctx,
-        requestId: id,
-        envelope,
-        send: (m) => channel.send(m),
-        signal: controller.signal,
-      }),
+      server,
     );
-    // After an input-required round the abandoned handler may still reject (its
-    // signal fired); that is expected and must not surface as unhandled.
-    work.catch(() => {});
-    const waits: Promise<unknown>[] = [work];
-    if (round) waits.push(round.ended.then(() => INPUT_REQUIRED));
-    if (tasksAvailable) waits.push(begun);
-    const done = waits.length === 1 ? await work : await Promise.race(waits);
-    if (done === TASK && task) {
+    const call: ModernMethodCall = {
+      server,
+      params,
+      ctx: createRequestContext(scope),
+      requestId: id,
+      envelope,
+      channel,
+      cancel,
+    };
+    let work: Promise<MethodResult>;
+    try {
+      work = Promise.resolve(handler(call));
+    } catch (err) {
+      work = Promise.reject(err);
+    }
+    let done: MethodResult | typeof INPUT_REQUIRED | typeof TASK;
+    if (!round && !tasksAvailable) {
+      done = await work;
+    } else {
+      // After an input-required round the abandoned handler may still reject
+      // (its signal fired); that is expected and must not surface as unhandled.
+      work.catch(() => {});
+      const waits: Promise<MethodResult | typeof INPUT_REQUIRED | typeof TASK>[] = [work];
+      if (round) waits.push(round.ended.then(() => INPUT_REQUIRED));
+      if (tasksAvailable) waits.push(scope.taskBegins(TASK));
+      done = await Promise.race(waits);
+    }
+    if (done === TASK && scope.task) {
       // The call goes on as a task; the client polls for its outcome.
-      const running = task;
+      const running = scope.task;
       work.then(
-        (r) => running.complete({ ...(r as MethodResult), resultType: "complete" }),
+        (r) => running.complete({ ...r, resultType: "complete" }),
         (err) => running.fail(modernError(err)),
       );
       const handle = {
@@ -165,10 +146,10 @@ export async function handleModernRequest(
       };
       return { response: success(id, handle), status: 200 };
     }
-    if (signal.aborted) return undefined;
+    if (cancel.aborted) return undefined;
     if (done === INPUT_REQUIRED && round) {
       // The handler waits on input the client has not given: end the round.
-      controller.abort(new Error("Input required: the client will retry with the answers"));
+      cancel.abort(new Error("Input required: the client will retry with the answers"));
       const result: MethodResult = {
         resultType: "input_required",
         inputRequests: round.pending,
@@ -185,10 +166,8 @@ export async function handleModernRequest(
     }
     return { response: success(id, completeResult(server, method, params, done as MethodResult)), status: 200 };
   } catch (err) {
-    if (signal.aborted) return undefined;
+    if (cancel.aborted) return undefined;
     if (!(err instanceof McpError)) server.logger.error({ err, method }, "request handler failed");
     return { response: failure(id, modernError(err)), status: err instanceof McpHttpError ? err.status : 200 };
-  } finally {
-    signal.removeEventListener("abort", onAbort);
   }
 }

@@ -1,5 +1,7 @@
 /** Modern-only methods: `server/discover` and `subscriptions/listen`. */
 import { TASKS_EXTENSION } from "../../extensions/tasks/task.js";
+import type { LazyAbort } from "../cancellation.js";
+import type { MessageChannel } from "../channel.js";
 import { invalidParams } from "../errors.js";
 import type { RequestId } from "../jsonrpc.js";
 import type { MethodCall, MethodResult } from "../methods/method.js";
@@ -12,9 +14,10 @@ import { type Subscription, type SubscriptionFilter, tagged } from "./subscripti
 export interface ModernMethodCall extends MethodCall {
   readonly requestId: RequestId;
   readonly envelope: ModernEnvelope;
-  /** Sends a message on this request's response stream. */
-  readonly send: Subscription["send"];
-  readonly signal: AbortSignal;
+  /** This request's response stream. */
+  readonly channel: MessageChannel;
+  /** Pulled when the client gives up on the request. */
+  readonly cancel: LazyAbort;
 }
 
 export function discover({ server }: ModernMethodCall): MethodResult {
@@ -55,7 +58,8 @@ function honouredFilter(requested: unknown, capabilities: ServerCapabilities): S
  * matching changes until the client goes away (no answer) or the server
  * shuts down (a graceful completion result).
  */
-export function listen({ server, params, requestId, send, signal }: ModernMethodCall): Promise<MethodResult> {
+export function listen({ server, params, requestId, channel, cancel }: ModernMethodCall): Promise<MethodResult> {
+  const send: Subscription["send"] = (m) => channel.send(m);
   const filter = honouredFilter(params.notifications, server.capabilities);
   send(tagged(requestId, "notifications/subscriptions/acknowledged", { notifications: filter }));
   return new Promise((resolve) => {
@@ -66,7 +70,7 @@ export function listen({ server, params, requestId, send, signal }: ModernMethod
       close: () => resolve({ _meta: { [META_SUBSCRIPTION_ID]: requestId } }),
     };
     server.subscriptions.add(subscription);
-    signal.addEventListener(
+    cancel.signal.addEventListener(
       "abort",
       () => {
         server.subscriptions.remove(subscription);

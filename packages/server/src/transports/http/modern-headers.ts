@@ -56,44 +56,55 @@ function headerMatches(value: unknown, header: string, type: "string" | "integer
   return header === value;
 }
 
-export function modernHeaderChecks(server: ServerCore, headers: IncomingHttpHeaders): ModernTransportChecks {
-  return {
-    protocolVersion(envelope: ModernEnvelope) {
-      const version = one(headers, "mcp-protocol-version");
-      if (version === undefined) throw headerMismatch("the MCP-Protocol-Version header is required");
-      if (version !== envelope.protocolVersion) {
-        throw headerMismatch(
-          `MCP-Protocol-Version header '${version}' does not match _meta protocolVersion '${envelope.protocolVersion}'`,
-        );
+/** The header checks of one request; a class so that making one per request is one small object. */
+export class ModernHeaderChecks implements ModernTransportChecks {
+  constructor(
+    private readonly server: ServerCore,
+    private readonly headers: IncomingHttpHeaders,
+  ) {}
+
+  protocolVersion(envelope: ModernEnvelope): void {
+    const version = one(this.headers, "mcp-protocol-version");
+    if (version === undefined) throw headerMismatch("the MCP-Protocol-Version header is required");
+    if (version !== envelope.protocolVersion) {
+      throw headerMismatch(
+        `MCP-Protocol-Version header '${version}' does not match _meta protocolVersion '${envelope.protocolVersion}'`,
+      );
+    }
+  }
+
+  requestHeaders(request: JsonRpcRequest): void {
+    const headers = this.headers;
+    const method = one(headers, "mcp-method");
+    if (method === undefined) throw headerMismatch("the Mcp-Method header is required");
+    if (method !== request.method) {
+      throw headerMismatch(`Mcp-Method header '${method}' does not match body method '${request.method}'`);
+    }
+    const source = nameSource(request);
+    if (source === undefined) return;
+    const rawName = one(headers, "mcp-name");
+    if (rawName === undefined) throw headerMismatch(`the Mcp-Name header is required for ${request.method}`);
+    const name = decodeHeaderValue(rawName, "Mcp-Name");
+    if (name !== source)
+      throw headerMismatch(`Mcp-Name header '${name}' does not match body value '${String(source)}'`);
+    if (request.method !== "tools/call") return;
+    const tool = this.server.tools.get(String(source));
+    if (!tool) return; // unknown tool: the call itself answers that
+    for (const param of tool.headerParams) {
+      const value = valueAt(request.params?.arguments, param.path);
+      const headerName = `Mcp-Param-${param.header}`;
+      const raw = one(headers, headerName.toLowerCase());
+      if (value === undefined || value === null) continue;
+      if (raw === undefined) {
+        throw headerMismatch(`the ${headerName} header is required when ${param.path.join(".")} is given`);
       }
-    },
-    requestHeaders(request: JsonRpcRequest) {
-      const method = one(headers, "mcp-method");
-      if (method === undefined) throw headerMismatch("the Mcp-Method header is required");
-      if (method !== request.method) {
-        throw headerMismatch(`Mcp-Method header '${method}' does not match body method '${request.method}'`);
+      if (!headerMatches(value, decodeHeaderValue(raw, headerName), param.type)) {
+        throw headerMismatch(`${headerName} header does not match argument ${param.path.join(".")}`);
       }
-      const source = nameSource(request);
-      if (source === undefined) return;
-      const rawName = one(headers, "mcp-name");
-      if (rawName === undefined) throw headerMismatch(`the Mcp-Name header is required for ${request.method}`);
-      const name = decodeHeaderValue(rawName, "Mcp-Name");
-      if (name !== source)
-        throw headerMismatch(`Mcp-Name header '${name}' does not match body value '${String(source)}'`);
-      if (request.method !== "tools/call") return;
-      const tool = server.tools.get(String(source));
-      if (!tool) return; // unknown tool: the call itself answers that
-      for (const param of tool.headerParams) {
-        const value = valueAt(request.params?.arguments, param.path);
-        const headerName = `Mcp-Param-${param.header}`;
-        const raw = one(headers, headerName.toLowerCase());
-        if (value === undefined || value === null) continue;
-        if (raw === undefined)
-          throw headerMismatch(`the ${headerName} header is required when ${param.path.join(".")} is given`);
-        if (!headerMatches(value, decodeHeaderValue(raw, headerName), param.type)) {
-          throw headerMismatch(`${headerName} header does not match argument ${param.path.join(".")}`);
-        }
-      }
-    },
-  };
+    }
+  }
 }
+
+/** The checks for a request's headers (see `ModernHeaderChecks`). */
+export const modernHeaderChecks = (server: ServerCore, headers: IncomingHttpHeaders): ModernTransportChecks =>
+  new ModernHeaderChecks(server, headers);

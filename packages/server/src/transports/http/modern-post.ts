@@ -5,13 +5,14 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AuthInfo } from "../../auth.js";
+import { LazyAbort } from "../../protocol/cancellation.js";
 import { invalidRequest } from "../../protocol/errors.js";
 import { classifyMessage, failure } from "../../protocol/jsonrpc.js";
 import { handleModernRequest } from "../../protocol/modern/dispatch.js";
 import { metaProtocolVersion } from "../../protocol/modern/meta.js";
 import type { ServerCore } from "../../protocol/server-core.js";
 import { isLegacyVersion } from "../../protocol/versions.js";
-import { modernHeaderChecks } from "./modern-headers.js";
+import { ModernHeaderChecks } from "./modern-headers.js";
 import type { ResolvedHttpTransportOptions } from "./options.js";
 import { PostResponder } from "./post-responder.js";
 
@@ -48,9 +49,9 @@ export async function answerModernPost(
     return reply.code(400).send(failure(request.id, invalidRequest("a notification must not have an id").toJSON()));
   }
   // Closing the response before it is complete cancels the request.
-  const controller = new AbortController();
+  const cancel = new LazyAbort();
   reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("The client closed the response stream"));
+    if (!reply.raw.writableFinished) cancel.abort(new Error("The client closed the response stream"));
   });
   const responder = new PostResponder(reply, undefined, {
     acceptsSse: accept.sse,
@@ -63,11 +64,12 @@ export async function answerModernPost(
   const outcome = await handleModernRequest(server, {
     request,
     channel: responder.channel,
-    signal: controller.signal,
+    cancel,
     auth,
-    checks: modernHeaderChecks(server, req.headers),
+    checks: new ModernHeaderChecks(server, req.headers),
   });
-  if (controller.signal.aborted) return reply;
-  responder.finish(outcome ? [outcome.response] : [], false, outcome?.status);
+  // No outcome: the client went away, and nothing more may be sent.
+  if (!outcome) return reply;
+  responder.finish([outcome.response], false, outcome.status);
   return reply;
 }
