@@ -6,9 +6,8 @@
  * an input-required result instead of calling the client.
  */
 import { type AuthInfo, principalOf } from "../../auth.js";
-import { createRequestContext, type RequestScope } from "../../context.js";
+import { createRequestContext } from "../../context.js";
 import { declaresTasks } from "../../extensions/tasks/methods.js";
-import type { Task } from "../../extensions/tasks/task.js";
 import type { LazyAbort } from "../cancellation.js";
 import type { MessageChannel } from "../channel.js";
 import {
@@ -20,7 +19,7 @@ import {
   toJsonRpcError,
   unsupportedProtocolVersion,
 } from "../errors.js";
-import { failure, type JsonRpcRequest, type JsonRpcResponse, notification, success } from "../jsonrpc.js";
+import { failure, type JsonRpcRequest, type JsonRpcResponse, success } from "../jsonrpc.js";
 import { type MethodResult, paramsOf } from "../methods/method.js";
 import type { ServerCore } from "../server-core.js";
 import { isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../versions.js";
