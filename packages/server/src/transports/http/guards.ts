@@ -70,9 +70,31 @@ export function checkOriginAndHost(policy: OriginPolicy, host: string | undefine
   throw forbidden(`Origin not allowed: ${origin}`);
 }
 
+const BOTH = Object.freeze({ json: true, sse: true });
+
 /** What an Accept header admits; a missing header or a wildcard admits both. */
-export function acceptedTypes(accept: string | undefined): { json: boolean; sse: boolean } {
-  if (!accept) return { json: true, sse: true };
+export function acceptedTypes(accept: string | undefined): { readonly json: boolean; readonly sse: boolean } {
+  return accept ? parseAccept(accept) : BOTH;
+}
+
+/**
+ * `acceptedTypes` remembering its last answer: a client sends the same
+ * Accept header on every request. One per app (no shared state).
+ */
+export function acceptedTypesMemo(): typeof acceptedTypes {
+  let last: string | undefined;
+  let answer: { readonly json: boolean; readonly sse: boolean } = BOTH;
+  return (accept) => {
+    if (!accept) return BOTH;
+    if (accept !== last) {
+      answer = parseAccept(accept);
+      last = accept;
+    }
+    return answer;
+  };
+}
+
+function parseAccept(accept: string): { json: boolean; sse: boolean } {
   const a = accept.toLowerCase();
   const any = a.includes("*/*");
   return {

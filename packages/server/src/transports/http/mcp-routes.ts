@@ -6,7 +6,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AuthInfo } from "../../auth.js";
 import { NULL_CHANNEL } from "../../protocol/channel.js";
 import { ErrorCode, invalidRequest, McpHttpError, parseError } from "../../protocol/errors.js";
-import { classifyMessage, failure, type JsonRpcRequest, type JsonRpcResponse } from "../../protocol/jsonrpc.js";
+import {
+  type ClassifiedMessage,
+  classifyMessage,
+  failure,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from "../../protocol/jsonrpc.js";
 import { handleLegacyNotification, handleLegacyRequest, handleLegacyResponse } from "../../protocol/legacy/dispatch.js";
 import { LegacySession } from "../../protocol/legacy/session.js";
 import type { ServerCore } from "../../protocol/server-core.js";
@@ -17,7 +23,7 @@ import {
   primesSseStreams,
 } from "../../protocol/versions.js";
 import { parseEventId } from "./event-store.js";
-import { acceptedTypes, checkOriginAndHost, type OriginPolicy } from "./guards.js";
+import { acceptedTypes, acceptedTypesMemo, checkOriginAndHost, type OriginPolicy } from "./guards.js";
 import { answerModernPost, isModernPost } from "./modern-post.js";
 import type { ResolvedHttpTransportOptions } from "./options.js";
 import { PostResponder } from "./post-responder.js";
@@ -52,6 +58,7 @@ export interface McpRouteDeps {
 /** Registers the MCP endpoint in its own encapsulated context. */
 export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promise<void> {
   const { server, sessions, options, policy } = deps;
+  const accepts = acceptedTypesMemo();
 
   // Plain JSON.parse: faster than the default parser, and a parse failure is
   // answered as JSON-RPC -32700 rather than a fastify error page. Every other
@@ -126,7 +133,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     const body = req.body;
     if (body === PARSE_FAILED)
       return reply.code(400).send(failure(null, parseError("the body is not valid JSON").toJSON()));
-    const accept = acceptedTypes(header(req, "accept"));
+    const accept = accepts(header(req, "accept"));
     if (!accept.json && !accept.sse) {
       throw httpError(
         406,
@@ -144,43 +151,86 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
         deps.modernInflight.count--;
       }
     }
-    const batch = Array.isArray(body);
-    const items: unknown[] = batch ? body : [body];
-    if (items.length === 0) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: empty batch");
-    const messages = items.map(classifyMessage);
+    // One message is the common case: no arrays, no Promise.all.
+    if (!Array.isArray(body)) return answerLegacyMessage(req, reply, classifyMessage(body), accept, auth);
+    return answerLegacyBatch(req, reply, body, accept, auth);
+  });
 
-    const init = messages.find(
-      (m): m is { kind: "request"; message: JsonRpcRequest } =>
-        m.kind === "request" && m.message.method === "initialize",
-    );
-    if (init) {
-      if (batch)
-        throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be part of a batch");
-      return initialize(req, reply, init.message, auth);
-    }
-
-    let session: HttpSession | undefined;
-    let legacy: LegacySession;
+  /** The legacy session a request belongs to: a throwaway one when stateless. */
+  function legacySessionFor(req: FastifyRequest): { session: HttpSession | undefined; legacy: LegacySession } {
     const version = checkVersionHeader(req);
-    if (options.stateless) {
-      legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
-      legacy.initialized = true;
-      legacy.ready = true;
-      // Without the header, the spec says to assume 2025-03-26.
-      legacy.protocolVersion =
-        version !== undefined && isLegacyVersion(version) ? version : DEFAULT_HTTP_ASSUMED_VERSION;
-    } else {
-      session = sessionOf(req);
-      legacy = session.legacy;
+    if (!options.stateless) {
+      const session = sessionOf(req);
+      return { session, legacy: session.legacy };
     }
-    if (batch && !allowsBatches(legacy.protocolVersion)) {
+    const legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
+    legacy.initialized = true;
+    legacy.ready = true;
+    // Without the header, the spec says to assume 2025-03-26.
+    legacy.protocolVersion = version !== undefined && isLegacyVersion(version) ? version : DEFAULT_HTTP_ASSUMED_VERSION;
+    return { session: undefined, legacy };
+  }
+
+  function legacyResponder(
+    reply: FastifyReply,
+    session: HttpSession | undefined,
+    legacy: LegacySession,
+    accept: { json: boolean; sse: boolean },
+  ): PostResponder {
+    return new PostResponder(reply, session, {
+      acceptsSse: accept.sse,
+      acceptsJson: accept.json,
+      prime: primesSseStreams(legacy.protocolVersion),
+      keepAliveMs: options.keepAliveMs,
+      retryMs: options.retryMs,
+      eventIds: true,
+    });
+  }
+
+  async function answerLegacyMessage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    m: ClassifiedMessage,
+    accept: { json: boolean; sse: boolean },
+    auth: AuthInfo | undefined,
+  ): Promise<FastifyReply> {
+    if (m.kind === "request" && m.message.method === "initialize") return initialize(req, reply, m.message, auth);
+    const { session, legacy } = legacySessionFor(req);
+    if (m.kind === "notification") {
+      handleLegacyNotification(server, legacy, m.message);
+      return reply.code(202).send();
+    }
+    if (m.kind === "response") {
+      handleLegacyResponse(server, legacy, m.message);
+      return reply.code(202).send();
+    }
+    if (m.kind === "invalid") return reply.code(400).send(failure(m.id, m.error.toJSON()));
+    const responder = legacyResponder(reply, session, legacy, accept);
+    const answer = await handleLegacyRequest(server, legacy, m.message, responder, auth);
+    responder.finish(answer ? [answer] : [], false);
+    return reply;
+  }
+
+  async function answerLegacyBatch(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    body: unknown[],
+    accept: { json: boolean; sse: boolean },
+    auth: AuthInfo | undefined,
+  ): Promise<FastifyReply> {
+    if (body.length === 0) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: empty batch");
+    const messages = body.map(classifyMessage);
+    if (messages.some((m) => m.kind === "request" && m.message.method === "initialize")) {
+      throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be part of a batch");
+    }
+    const { session, legacy } = legacySessionFor(req);
+    if (!allowsBatches(legacy.protocolVersion)) {
       throw httpError(
         400,
         ErrorCode.InvalidRequest,
         `Invalid request: JSON-RPC batches are not supported in protocol version ${legacy.protocolVersion}`,
       );
     }
-
     const errors: JsonRpcResponse[] = [];
     const requests: JsonRpcRequest[] = [];
     for (const m of messages) {
@@ -191,25 +241,15 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     }
     if (requests.length === 0) {
       if (errors.length === 0) return reply.code(202).send();
-      return reply.code(400).send(batch ? errors : errors[0]);
+      return reply.code(400).send(errors);
     }
-
-    const responder = new PostResponder(reply, session, {
-      acceptsSse: accept.sse,
-      acceptsJson: accept.json,
-      prime: primesSseStreams(legacy.protocolVersion),
-      keepAliveMs: options.keepAliveMs,
-      retryMs: options.retryMs,
-      eventIds: true,
-    });
-    const answers = await Promise.all(
-      requests.map((r) => handleLegacyRequest(server, legacy, r, responder.channel, auth)),
-    );
+    const responder = legacyResponder(reply, session, legacy, accept);
+    const answers = await Promise.all(requests.map((r) => handleLegacyRequest(server, legacy, r, responder, auth)));
     const responses = errors;
     for (const a of answers) if (a) responses.push(a);
-    responder.finish(responses, batch);
+    responder.finish(responses, true);
     return reply;
-  });
+  }
 
   async function initialize(
     req: FastifyRequest,

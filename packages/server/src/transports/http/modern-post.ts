@@ -63,7 +63,7 @@ export async function answerModernPost(
   });
   const outcome = await handleModernRequest(server, {
     request,
-    channel: responder.channel,
+    channel: responder,
     cancel,
     auth,
     checks: new ModernHeaderChecks(server, req.headers),

@@ -26,10 +26,10 @@ export interface PostResponderOptions {
 
 const NO_STORE = new EventStore(0);
 
-export class PostResponder {
+/** The responder is itself the channel of the request(s) it answers: no closures per request. */
+export class PostResponder implements MessageChannel {
   private stream: OutStream | undefined;
   private finished = false;
-  readonly channel: MessageChannel = { send: (m) => this.send(m), disconnect: () => this.disconnect() };
 
   constructor(
     private readonly reply: FastifyReply,
@@ -38,7 +38,7 @@ export class PostResponder {
     private readonly options: PostResponderOptions,
   ) {}
 
-  private send(message: JsonRpcMessage): void {
+  send(message: JsonRpcMessage): void {
     if (!this.stream) {
       if (this.finished || !this.options.acceptsSse) {
         // The client cannot take a stream here: the session's own stream carries it instead.
