@@ -1,0 +1,2 @@
+/** @chuk-mcp/oauth — the public API (being built: storage and tokens first). */
+export {};
