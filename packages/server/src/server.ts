@@ -10,6 +10,7 @@ import { DEFAULT_TASK_SETTINGS, TaskRegistry, type TaskSettings } from "./extens
 import { createLogger, type Logger, type LogLevel } from "./logging.js";
 import type { LegacySession, LegacySessionOptions } from "./protocol/legacy/session.js";
 import { type CacheHint, type CacheHints, checkCacheHint, DEFAULT_CACHE_HINTS } from "./protocol/modern/cache-hints.js";
+import { META_SERVER_INFO } from "./protocol/modern/meta.js";
 import { RequestStateCodec } from "./protocol/modern/request-state.js";
 import { SubscriptionHub } from "./protocol/modern/subscriptions.js";
 import type { ServerCore } from "./protocol/server-core.js";
@@ -87,6 +88,7 @@ export class ChukMCPServer implements ServerCore {
   readonly subscriptions = new SubscriptionHub();
   readonly tasks: TaskRegistry;
   readonly serverInfoMeta: Implementation;
+  readonly serverInfoMetaField: Readonly<Record<string, unknown>>;
   /** Routes mounted beside the MCP endpoint when the HTTP transport starts. */
   readonly endpoints: CustomEndpoint[] = [];
   private currentLogger: Logger;
@@ -125,6 +127,7 @@ export class ChukMCPServer implements ServerCore {
     // Every modern result carries it: the identity without the heavier parts (icons).
     this.serverInfoMeta = { name, version: this.info.version };
     if (options.title !== undefined) this.serverInfoMeta.title = options.title;
+    this.serverInfoMetaField = Object.freeze({ [META_SERVER_INFO]: this.serverInfoMeta });
     this.cacheHints = {
       lists: checkCacheHint(options.cache?.lists ?? DEFAULT_CACHE_HINTS.lists, "cache.lists"),
       discover: checkCacheHint(options.cache?.discover ?? DEFAULT_CACHE_HINTS.discover, "cache.discover"),

@@ -3,6 +3,19 @@ import { describe, expect, test } from "vitest";
 import { McpError, McpHttpError } from "../src/protocol/errors.js";
 import { InputRound, readInputResponses } from "../src/protocol/modern/input-round.js";
 
+/** An InputRound whose end is observable as a promise. */
+class TestRound extends InputRound {
+  readonly ended: Promise<void>;
+  constructor(answers: Record<string, unknown>) {
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    super(answers, () => end());
+    this.ended = ended;
+  }
+}
+
 const ELICIT = { message: "Your name?", requestedSchema: { type: "object", properties: { name: { type: "string" } } } };
 const SAMPLE = { messages: [{ role: "user", content: { type: "text", text: "Hi" } }], maxTokens: 10 };
 
@@ -36,7 +49,7 @@ async function rejection(p: Promise<unknown>): Promise<McpError> {
 describe("InputRound.ask", () => {
   test("an answer given in this round is returned at once, and recorded as used", async () => {
     const answer = { action: "accept", content: { name: "Ada" } };
-    const round = new InputRound({ user_name: answer, unused: { action: "decline" } });
+    const round = new TestRound({ user_name: answer, unused: { action: "decline" } });
     await expect(round.ask("elicitation/create", ELICIT, "user_name")).resolves.toEqual(answer);
     expect(round.used).toEqual({ user_name: answer });
     expect(round.pending).toEqual({});
@@ -44,7 +57,7 @@ describe("InputRound.ask", () => {
   });
 
   test("a missing answer is collected as pending and the round ends; the ask never settles", async () => {
-    const round = new InputRound({});
+    const round = new TestRound({});
     const ended = track(round.ended);
     const asked = track(round.ask("elicitation/create", ELICIT, "user_name"));
     expect(round.pending).toEqual({ user_name: { method: "elicitation/create", params: ELICIT } });
@@ -57,7 +70,7 @@ describe("InputRound.ask", () => {
   });
 
   test("asks made in the same turn (Promise.all) all join one round", async () => {
-    const round = new InputRound({});
+    const round = new TestRound({});
     const all = track(
       Promise.all([
         round.ask("elicitation/create", ELICIT, "user_name"),
@@ -76,7 +89,7 @@ describe("InputRound.ask", () => {
   });
 
   test("answered and unanswered asks mix: the answered one resolves, the other is pending", async () => {
-    const round = new InputRound({ first: { action: "accept", content: { name: "Ada" } } });
+    const round = new TestRound({ first: { action: "accept", content: { name: "Ada" } } });
     const first = round.ask("elicitation/create", ELICIT, "first");
     const second = track(round.ask("elicitation/create", ELICIT, "second"));
     await expect(first).resolves.toEqual({ action: "accept", content: { name: "Ada" } });
@@ -87,7 +100,7 @@ describe("InputRound.ask", () => {
   });
 
   test("default keys are the method's kind and its position", async () => {
-    const round = new InputRound({});
+    const round = new TestRound({});
     void round.ask("elicitation/create", ELICIT);
     void round.ask("elicitation/create", { ...ELICIT, message: "Again?" });
     void round.ask("sampling/createMessage", SAMPLE);
@@ -101,7 +114,7 @@ describe("InputRound.ask", () => {
   });
 
   test("default keys find the answers of an earlier round in the same order", async () => {
-    const round = new InputRound({ "elicitation-1": { action: "accept", content: { name: "A" } } });
+    const round = new TestRound({ "elicitation-1": { action: "accept", content: { name: "A" } } });
     await expect(round.ask("elicitation/create", ELICIT)).resolves.toEqual({
       action: "accept",
       content: { name: "A" },
@@ -112,7 +125,7 @@ describe("InputRound.ask", () => {
   });
 
   test("asking for the same pending key twice is a server error (-32603) that fails the request", async () => {
-    const round = new InputRound({});
+    const round = new TestRound({});
     void round.ask("elicitation/create", ELICIT, "k");
     const err = await rejection(round.ask("elicitation/create", ELICIT, "k"));
     expect(err).toBeInstanceOf(McpHttpError);
@@ -124,7 +137,7 @@ describe("InputRound.ask", () => {
   test.each(["constructor", "toString", "hasOwnProperty", "__proto__"])(
     "a key named like an Object.prototype member (%s) is an ordinary key",
     async (key) => {
-      const round = new InputRound({});
+      const round = new TestRound({});
       const first = await Promise.race([
         round.ask("elicitation/create", ELICIT, key).then(
           () => "answered",
@@ -135,7 +148,7 @@ describe("InputRound.ask", () => {
       expect(first).toBe("round ended");
       expect(Object.keys(round.pending)).toEqual([key]);
       // And its answer is found when given.
-      const answered = new InputRound(JSON.parse(`{"${key}": {"action": "accept"}}`) as Record<string, unknown>);
+      const answered = new TestRound(JSON.parse(`{"${key}": {"action": "accept"}}`) as Record<string, unknown>);
       await expect(answered.ask("elicitation/create", ELICIT, key)).resolves.toEqual({ action: "accept" });
     },
   );
@@ -149,7 +162,7 @@ describe("InputRound.ask", () => {
     ["roots/list", { roots: "file:///" }],
     ["roots/list", {}],
   ])("an invalid answer to %s (%j) is -32602", async (method, answer) => {
-    const round = new InputRound({ k: answer });
+    const round = new TestRound({ k: answer });
     const err = await rejection(round.ask(method, {}, "k"));
     // A protocol error: a tool that meets it fails the request rather than answering isError.
     expect(err).toBeInstanceOf(McpHttpError);
@@ -164,7 +177,7 @@ describe("InputRound.ask", () => {
     ["an array", [{ action: "accept" }]],
     ["null", null],
   ])("an answer that is %s is -32602", async (_what, answer) => {
-    const err = await rejection(new InputRound({ k: answer }).ask("elicitation/create", ELICIT, "k"));
+    const err = await rejection(new TestRound({ k: answer }).ask("elicitation/create", ELICIT, "k"));
     expect(err.code).toBe(-32602);
   });
 
@@ -175,7 +188,7 @@ describe("InputRound.ask", () => {
     ["roots/list", { roots: [{ uri: "file:///tmp" }] }],
     ["some/other", { anything: true }],
   ])("a valid answer to %s is returned", async (method, answer) => {
-    await expect(new InputRound({ k: answer }).ask(method, {}, "k")).resolves.toEqual(answer);
+    await expect(new TestRound({ k: answer }).ask(method, {}, "k")).resolves.toEqual(answer);
   });
 });
 

@@ -36,6 +36,8 @@ export interface ServerCore {
   readonly subscriptions: SubscriptionHub;
   /** `{ name, version }` for `_meta["io.modelcontextprotocol/serverInfo"]`. */
   readonly serverInfoMeta: Implementation;
+  /** `{ "io.modelcontextprotocol/serverInfo": serverInfoMeta }`, frozen, shared by every modern result. */
+  readonly serverInfoMetaField: Readonly<Record<string, unknown>>;
   /** Tracks a session so it hears list changes and resource updates. */
   attachSession(session: LegacySession): void;
   detachSession(session: LegacySession): void;

@@ -23,13 +23,12 @@ import { failure, type JsonRpcRequest, type JsonRpcResponse, success } from "../
 import { type MethodResult, paramsOf } from "../methods/method.js";
 import type { ServerCore } from "../server-core.js";
 import { isModernVersion, SUPPORTED_PROTOCOL_VERSIONS } from "../versions.js";
-import { InputRound, readInputResponses } from "./input-round.js";
-import { META_SERVER_INFO, type ModernEnvelope, readEnvelope } from "./meta.js";
+import { type ModernEnvelope, readEnvelope } from "./meta.js";
 import { INPUT_REQUIRED_METHODS, MODERN_METHODS } from "./method-table.js";
 import type { ModernMethodCall } from "./methods.js";
 import { digestParams } from "./request-state.js";
 import { completeResult } from "./result.js";
-import { ModernScope } from "./scope.js";
+import { INPUT_REQUIRED, ModernScope, TASK } from "./scope.js";
 
 /** Transport checks that run at their place in the validation order (HTTP headers). */
 export interface ModernTransportChecks {
@@ -55,9 +54,6 @@ export interface ModernOutcome {
   status: number;
 }
 
-const INPUT_REQUIRED: unique symbol = Symbol("input-required");
-const TASK: unique symbol = Symbol("task");
-
 /** The error a modern client sees: the legacy "resource not found" code became -32602. */
 function modernError(err: unknown): JsonRpcErrorObject {
   const e = toJsonRpcError(err);
@@ -82,14 +78,7 @@ export async function handleModernRequest(
     if (!handler) throw modernMethodNotFound(method);
 
     const principal = principalOf(auth);
-    let round: InputRound | undefined;
-    if (INPUT_REQUIRED_METHODS.has(method)) {
-      const earlier =
-        params.requestState === undefined
-          ? {}
-          : server.requestStates.decode(params.requestState, { method, digest: digestParams(params), principal }).a;
-      round = new InputRound({ ...earlier, ...readInputResponses(params.inputResponses) });
-    }
+    const asks = INPUT_REQUIRED_METHODS.has(method);
     // Tasks extension: a tools/call may continue as a task (ctx.beginTask()).
     const tasksAvailable = method === "tools/call" && declaresTasks(envelope.clientCapabilities);
     const scope = new ModernScope(
@@ -100,10 +89,12 @@ export async function handleModernRequest(
       principal,
       channel,
       cancel,
-      round,
+      asks,
+      params,
       tasksAvailable,
       server,
     );
+    if (asks && (params.requestState !== undefined || params.inputResponses !== undefined)) scope.openRound();
     const call: ModernMethodCall = {
       server,
       params,
@@ -113,24 +104,19 @@ export async function handleModernRequest(
       channel,
       cancel,
     };
-    let work: Promise<MethodResult>;
-    try {
-      work = Promise.resolve(handler(call));
-    } catch (err) {
-      work = Promise.reject(err);
-    }
-    let done: MethodResult | typeof INPUT_REQUIRED | typeof TASK;
-    if (!round && !tasksAvailable) {
-      done = await work;
-    } else {
-      // After an input-required round the abandoned handler may still reject
-      // (its signal fired); that is expected and must not surface as unhandled.
-      work.catch(() => {});
-      const waits: Promise<MethodResult | typeof INPUT_REQUIRED | typeof TASK>[] = [work];
-      if (round) waits.push(round.ended.then(() => INPUT_REQUIRED));
-      if (tasksAvailable) waits.push(scope.taskBegins(TASK));
-      done = await Promise.race(waits);
-    }
+    // One promise settles with the handler's result, or early when the scope
+    // interrupts (input required, task begun). A handler abandoned that way may
+    // reject later: the settled promise ignores it, so nothing goes unhandled.
+    let work!: Promise<MethodResult>;
+    const done = await new Promise<MethodResult | typeof INPUT_REQUIRED | typeof TASK>((resolve, reject) => {
+      scope.interrupt = resolve;
+      try {
+        work = Promise.resolve(handler(call));
+      } catch (err) {
+        work = Promise.reject(err);
+      }
+      work.then(resolve, reject);
+    });
     if (done === TASK && scope.task) {
       // The call goes on as a task; the client polls for its outcome.
       const running = scope.task;
@@ -138,14 +124,11 @@ export async function handleModernRequest(
         (r) => running.complete({ ...r, resultType: "complete" }),
         (err) => running.fail(modernError(err)),
       );
-      const handle = {
-        ...running.describe(false),
-        resultType: "task",
-        _meta: { [META_SERVER_INFO]: server.serverInfoMeta },
-      };
+      const handle = { ...running.describe(false), resultType: "task", _meta: server.serverInfoMetaField };
       return { response: success(id, handle), status: 200 };
     }
     if (cancel.aborted) return undefined;
+    const round = scope.round;
     if (done === INPUT_REQUIRED && round) {
       // The handler waits on input the client has not given: end the round.
       cancel.abort(new Error("Input required: the client will retry with the answers"));
@@ -159,7 +142,7 @@ export async function handleModernRequest(
           e: Date.now() + server.requestStates.ttlMs,
           a: round.used,
         }),
-        _meta: { [META_SERVER_INFO]: server.serverInfoMeta },
+        _meta: server.serverInfoMetaField,
       };
       return { response: success(id, result), status: 200 };
     }

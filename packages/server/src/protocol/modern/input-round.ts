@@ -8,7 +8,7 @@
  * in this turn — the round ends with an `InputRequiredResult`. The client's
  * retry runs the same handler again, which now finds its answers.
  */
-import { ErrorCode, invalidParams, protocolError } from "../errors.js";
+import { ErrorCode, protocolError } from "../errors.js";
 
 /** What the client must answer before the request can complete. */
 export interface InputRequest {
@@ -22,14 +22,17 @@ const ANSWER_SHAPE: Record<string, (v: Record<string, unknown>) => boolean> = {
   "roots/list": (v) => Array.isArray(v.roots),
 };
 
+/** A protocol error (it fails the request, even from inside a tool): the client sent bad input. */
+const badInput = (detail: string) => protocolError(ErrorCode.InvalidParams, `Invalid params: ${detail}`);
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Checks `inputResponses` is a map of objects; -32602 otherwise. */
 export function readInputResponses(value: unknown): Record<string, Record<string, unknown>> {
   if (value === undefined) return {};
-  if (!isRecord(value)) throw invalidParams("inputResponses must be an object mapping input keys to results");
+  if (!isRecord(value)) throw badInput("inputResponses must be an object mapping input keys to results");
   for (const [key, answer] of Object.entries(value)) {
-    if (!isRecord(answer)) throw invalidParams(`inputResponses["${key}"] must be an object`);
+    if (!isRecord(answer)) throw badInput(`inputResponses["${key}"] must be an object`);
   }
   return value as Record<string, Record<string, unknown>>;
 }
@@ -38,19 +41,14 @@ export class InputRound {
   /** Requests asked this round that have no answer yet, by key. */
   readonly pending: Record<string, InputRequest> = Object.create(null);
   private readonly counters = new Map<string, number>();
-  private endRound!: () => void;
   private ending = false;
-  /** Settles when the handler has asked for input it does not have. */
-  readonly ended: Promise<void>;
 
   constructor(
     /** Answers known so far: earlier rounds' (from requestState) and this retry's. */
     readonly answers: Record<string, unknown>,
-  ) {
-    this.ended = new Promise((resolve) => {
-      this.endRound = resolve;
-    });
-  }
+    /** Called once, when the handler has asked for input it does not have. */
+    private readonly onEnd: () => void,
+  ) {}
 
   /** The answers the handler actually used (carried forward in requestState). */
   readonly used: Record<string, unknown> = Object.create(null);
@@ -67,12 +65,7 @@ export class InputRound {
       const valid = isRecord(answer) && (ANSWER_SHAPE[method]?.(answer) ?? true);
       // A protocol error (it fails the request, not the tool): the client sent a bad answer.
       if (!valid) {
-        return Promise.reject(
-          protocolError(
-            ErrorCode.InvalidParams,
-            `Invalid params: inputResponses["${k}"] is not a valid answer to ${method}`,
-          ),
-        );
+        return Promise.reject(badInput(`inputResponses["${k}"] is not a valid answer to ${method}`));
       }
       this.used[k] = answer;
       return Promise.resolve(answer as Record<string, unknown>);
@@ -86,7 +79,7 @@ export class InputRound {
     if (!this.ending) {
       this.ending = true;
       // Let requests made in the same turn (Promise.all) join this round.
-      setImmediate(() => this.endRound());
+      setImmediate(this.onEnd);
     }
     return new Promise(() => {});
   }

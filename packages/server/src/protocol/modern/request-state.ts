@@ -5,7 +5,7 @@
  * client cannot alter any of it. The client echoes it back untouched.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ErrorCode, McpError } from "../errors.js";
+import { ErrorCode, type McpError, protocolError } from "../errors.js";
 
 export interface RequestStatePayload {
   /** Method of the request the state belongs to. */
@@ -20,8 +20,9 @@ export interface RequestStatePayload {
   a: Record<string, unknown>;
 }
 
+/** A protocol error (it fails the request, even when found at a tool's first question). */
 export const invalidRequestState = (why: string): McpError =>
-  new McpError(ErrorCode.InvalidParams, `Invalid params: requestState ${why}`);
+  protocolError(ErrorCode.InvalidParams, `Invalid params: requestState ${why}`);
 
 /** A deterministic JSON text (sorted keys), so equal params digest equally. */
 function canonicalJson(value: unknown): string {

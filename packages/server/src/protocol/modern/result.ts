@@ -2,7 +2,6 @@
 import type { MethodResult } from "../methods/method.js";
 import type { ServerCore } from "../server-core.js";
 import type { CacheHint } from "./cache-hints.js";
-import { META_SERVER_INFO } from "./meta.js";
 
 function cacheHintFor(server: ServerCore, method: string, params: Record<string, unknown>): CacheHint | undefined {
   switch (method) {
@@ -33,6 +32,8 @@ export function completeResult(
     out.ttlMs = hint.ttlMs;
     out.cacheScope = hint.cacheScope;
   }
-  out._meta = { ...(result._meta as Record<string, unknown> | undefined), [META_SERVER_INFO]: server.serverInfoMeta };
+  const own = result._meta as Record<string, unknown> | undefined;
+  // The common case shares one frozen `_meta` object instead of building one per result.
+  out._meta = own === undefined ? server.serverInfoMetaField : { ...own, ...server.serverInfoMetaField };
   return out;
 }

@@ -12,8 +12,13 @@ import { ErrorCode, McpError } from "../errors.js";
 import { notification, type RequestId } from "../jsonrpc.js";
 import type { ServerCore } from "../server-core.js";
 import type { ClientCapabilities, Implementation, LoggingLevel, Meta } from "../types.js";
-import type { InputRound } from "./input-round.js";
+import { InputRound, readInputResponses } from "./input-round.js";
 import type { ModernEnvelope } from "./meta.js";
+import { digestParams } from "./request-state.js";
+
+/** Why the wait for a handler ended before it returned. */
+export const INPUT_REQUIRED: unique symbol = Symbol("input-required");
+export const TASK: unique symbol = Symbol("task");
 
 /** A class, not an object literal: one allocation per request, methods shared. */
 export class ModernScope implements RequestScope {
@@ -21,7 +26,10 @@ export class ModernScope implements RequestScope {
   readonly sessionId = undefined;
   /** Set once the call has continued as a task. */
   task: Task | undefined;
-  private taskBegun: (() => void) | undefined;
+  /** Made at the handler's first question (most requests never ask). */
+  round: InputRound | undefined;
+  /** Ends the wait for the handler early: the round needs input, or a task has begun. */
+  interrupt: ((why: typeof INPUT_REQUIRED | typeof TASK) => void) | undefined;
 
   constructor(
     readonly requestId: RequestId,
@@ -31,7 +39,9 @@ export class ModernScope implements RequestScope {
     private readonly principal: string,
     private readonly channel: MessageChannel,
     private readonly cancel: LazyAbort,
-    private readonly round: InputRound | undefined,
+    /** Whether this method may ask the client for input (tools/call, prompts/get, resources/read). */
+    private readonly asks: boolean,
+    private readonly params: Record<string, unknown>,
     readonly tasksAvailable: boolean,
     private readonly server: ServerCore,
   ) {}
@@ -68,24 +78,43 @@ export class ModernScope implements RequestScope {
       p = rest;
     }
     if (this.task) return this.task.ask(method, p, key);
-    if (this.round) return this.round.ask(method, p, key);
-    return Promise.reject(new McpError(ErrorCode.InternalError, `${this.method} cannot ask the client for input`));
+    if (!this.asks) {
+      return Promise.reject(new McpError(ErrorCode.InternalError, `${this.method} cannot ask the client for input`));
+    }
+    try {
+      return this.openRound().ask(method, p, key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * The round, with the answers so far: earlier rounds' (signed requestState)
+   * and this retry's inputResponses. Made at the first question — or up front
+   * on a retry, so a bad state or answer map is refused even if unused.
+   */
+  openRound(): InputRound {
+    if (this.round) return this.round;
+    const { params, method } = this;
+    const earlier =
+      params.requestState === undefined
+        ? {}
+        : this.server.requestStates.decode(params.requestState, {
+            method,
+            digest: digestParams(params),
+            principal: this.principal,
+          }).a;
+    this.round = new InputRound({ ...earlier, ...readInputResponses(params.inputResponses) }, () =>
+      this.interrupt?.(INPUT_REQUIRED),
+    );
+    return this.round;
   }
 
   closeStream(): void {}
 
-  /** Settles when the handler has begun a task (only ever when tasks are available). */
-  taskBegins<T>(value: T): Promise<T> {
-    // The handler may have begun already, in its first synchronous steps.
-    if (this.task) return Promise.resolve(value);
-    return new Promise((resolve) => {
-      this.taskBegun = () => resolve(value);
-    });
-  }
-
   async beginTask(): Promise<void> {
     if (!this.tasksAvailable || this.task) return;
     this.task = this.server.tasks.create(this.principal, this.cancel);
-    this.taskBegun?.();
+    this.interrupt?.(TASK);
   }
 }
