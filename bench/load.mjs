@@ -7,7 +7,11 @@
  *
  *   node bench/load.mjs '<json config>'
  *
- * Config: { url, headers, connections, warmup, duration, timeout } (seconds).
+ * Config: { url, headers, connections, warmup, duration, timeout, modern }
+ * (seconds). `modern: true` sends the MCP 2026-07-28 request (stateless: the
+ * protocol version, client info and capabilities in `params._meta`; the
+ * `mcp-method` / `mcp-name` headers come from `headers`) instead of the
+ * 2025-era one.
  *
  * Why not autocannon: on one core autocannon tops out around the rate of a
  * bare fastify route, so the "ceiling" would measure the generator. This
@@ -17,15 +21,16 @@
  *
  * Each request is the echo `tools/call` with its own JSON-RPC id (MCP forbids
  * reusing an id within a session; the SDK routes responses by id and would
- * misdeliver duplicates). A response counts as correct when it is 200, names
- * that id, carries the echoed text and no error; anything else is counted
- * (non2xx, mismatches, errors, timeouts).
+ * misdeliver duplicates). A response counts as correct when it is 2xx, names
+ * that id, carries the echoed text and no error — for a modern request, when
+ * it is exactly 200 and also says `"resultType":"complete"`; anything else is
+ * counted (non2xx, mismatches, errors, timeouts).
  */
 import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
 
 const config = JSON.parse(process.argv[2] ?? "{}");
-const { url, headers = {}, connections = 50, warmup = 3, duration = 10, timeout = 10 } = config;
+const { url, headers = {}, connections = 50, warmup = 3, duration = 10, timeout = 10, modern = false } = config;
 if (!url) {
   console.error('usage: node bench/load.mjs \'{"url":"http://127.0.0.1:PORT/mcp","headers":{},...}\'');
   process.exit(2);
@@ -36,7 +41,11 @@ const port = Number(target.port || 80);
 const host = target.hostname;
 
 const PREFIX = '{"jsonrpc":"2.0","id":';
-const SUFFIX = ',"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}';
+const META =
+  ',"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",' +
+  '"io.modelcontextprotocol/clientInfo":{"name":"bench","version":"1.0.0"},' +
+  '"io.modelcontextprotocol/clientCapabilities":{}}';
+const SUFFIX = `,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}${modern ? META : ""}}}`;
 const head =
   `POST ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\n` +
   Object.entries(headers)
@@ -130,6 +139,10 @@ const isEchoOf = (body, id) =>
   !body.includes('"error"') &&
   !body.includes('"isError":true');
 
+/** The modern (2026-07-28) echo result: status 200, as above, and a complete result (no input request). */
+const isModernEchoOf = (status, body, id) =>
+  status === 200 && isEchoOf(body, id) && body.includes('"resultType":"complete"');
+
 function openConnection() {
   const socket = connect({ host, port });
   socket.setNoDelay(true);
@@ -163,7 +176,8 @@ function openConnection() {
     stats.responses++;
     stats.statusCodes[res.status] = (stats.statusCodes[res.status] ?? 0) + 1;
     if (res.status < 200 || res.status >= 300) stats.non2xx++;
-    else if (!isEchoOf(res.body, conn.id)) stats.mismatches++;
+    else if (!(modern ? isModernEchoOf(res.status, res.body, conn.id) : isEchoOf(res.body, conn.id)))
+      stats.mismatches++;
     else {
       stats.ok++;
       stats.samples.push(latency);

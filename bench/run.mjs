@@ -1,10 +1,12 @@
 /**
  * The HTTP benchmark: MCP `tools/call` of the `echo` tool on 127.0.0.1,
- * against four targets measured in one run, each in its own process:
+ * against six targets measured in one run, each in its own process:
  *
- *   ours-session    examples/everything, with a session
- *   ours-stateless  examples/everything, STATELESS=1
- *   sdk             the official SDK 1.x (bench/peers/sdk-server.mjs)
+ *   ours-session    examples/everything, 2025-11-25 with a session
+ *   ours-stateless  examples/everything, STATELESS=1, 2025-11-25 without one
+ *   ours-modern     examples/everything, 2026-07-28 (stateless, no handshake)
+ *   sdk             the official SDK 1.x, 2025-11-25 with a session (bench/peers/sdk-server.mjs)
+ *   sdk2            the official SDK 2.x, 2026-07-28 (bench/peers/sdk2-server.mjs)
  *   ceiling         a bare fastify route (bench/peers/ceiling.mjs)
  *
  * The server runs on core 0 and the load generator (bench/load.mjs) on core 1
@@ -41,7 +43,10 @@ const RESULTS = join(BENCH, "results");
 const PROFILES = join(RESULTS, "profiles");
 const HOST = "127.0.0.1";
 const PROTOCOL_VERSION = "2025-11-25";
-const GOALS = { vsCeiling: 0.7, vsSdk: 5 };
+const MODERN_VERSION = "2026-07-28";
+/** The issue's goals: legacy ours ≥ 0.7× ceiling and ≥ 5× SDK 1.x; modern ours ≥ 0.7× ceiling. */
+const LEGACY_GOALS = { vsCeiling: 0.7, vsSdk: 5 };
+const MODERN_GOALS = { vsCeiling: 0.7 };
 /** Cores used by other programs during a measured period above which a result is marked noisy. */
 const NOISY = 0.25;
 
@@ -94,6 +99,11 @@ const onlyTargets = setting("targets", "BENCH_TARGETS", "")
 
 const OURS = resolve(ROOT, setting("ours", "BENCH_OURS", "examples/everything/dist/main.js"));
 
+/**
+ * `modern`: the 2026-07-28 request (no handshake, no session; its version in
+ * `params._meta`), else the 2025-11-25 one (`session`: after an initialize
+ * handshake, with its Mcp-Session-Id). `goals`: the issue's, for our targets.
+ */
 const TARGETS = [
   {
     name: "ours-session",
@@ -102,6 +112,7 @@ const TARGETS = [
     env: {},
     session: true,
     ours: true,
+    goals: LEGACY_GOALS,
   },
   {
     name: "ours-stateless",
@@ -110,6 +121,18 @@ const TARGETS = [
     env: { STATELESS: "1" },
     session: false,
     ours: true,
+    goals: LEGACY_GOALS,
+  },
+  {
+    // The server as it ships (no STATELESS): modern requests are stateless whatever the mode.
+    name: "ours-modern",
+    label: "chuk-mcp (modern)",
+    script: OURS,
+    env: {},
+    session: false,
+    modern: true,
+    ours: true,
+    goals: MODERN_GOALS,
   },
   {
     name: "sdk",
@@ -117,6 +140,14 @@ const TARGETS = [
     script: join(BENCH, "peers/sdk-server.mjs"),
     env: {},
     session: true,
+  },
+  {
+    name: "sdk2",
+    label: "official SDK 2.x",
+    script: join(BENCH, "peers/sdk2-server.mjs"),
+    env: {},
+    session: false,
+    modern: true,
   },
   {
     name: "ceiling",
@@ -323,6 +354,21 @@ const baseHeaders = {
   "mcp-protocol-version": PROTOCOL_VERSION,
 };
 
+/** A 2026-07-28 request: its version header plus the method and name it calls (the body says the same). */
+const modernHeaders = {
+  ...baseHeaders,
+  "mcp-protocol-version": MODERN_VERSION,
+  "mcp-method": "tools/call",
+  "mcp-name": "echo",
+};
+const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
+/** What a modern request carries in params._meta (load.mjs sends the same). */
+const modernMeta = {
+  "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+  "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1.0.0" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
 async function post(url, headers, body) {
   const res = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
   const text = await res.text();
@@ -351,20 +397,28 @@ async function openSession(url) {
   return headers;
 }
 
-/** One echo call, checked in full (status, content type, the whole JSON-RPC response). */
-async function checkEcho(url, headers) {
+/**
+ * One echo call, checked in full (status, content type, the whole JSON-RPC
+ * response). A modern answer must also say `resultType: "complete"` and name
+ * the server in `_meta` (any name and version; nothing else in `_meta`).
+ */
+async function checkEcho(url, headers, modern) {
   const id = 424242;
-  const { res, text } = await post(url, headers, {
-    jsonrpc: "2.0",
-    id,
-    method: "tools/call",
-    params: { name: "echo", arguments: { text: "hello" } },
-  });
+  const params = { name: "echo", arguments: { text: "hello" } };
+  if (modern) params._meta = modernMeta;
+  const { res, text } = await post(url, headers, { jsonrpc: "2.0", id, method: "tools/call", params });
   if (res.status !== 200) throw new Error(`tools/call answered ${res.status}: ${text.slice(0, 300)}`);
   const type = res.headers.get("content-type") ?? "";
   if (!type.startsWith("application/json")) throw new Error(`tools/call answered with content-type ${type}`);
   const body = JSON.parse(text);
   const expected = { jsonrpc: "2.0", id, result: { content: [{ type: "text", text: "hello" }] } };
+  if (modern) {
+    const info = body?.result?._meta?.[SERVER_INFO];
+    if (typeof info?.name !== "string" || typeof info?.version !== "string") {
+      throw new Error(`tools/call answered without _meta["${SERVER_INFO}"]: ${text.slice(0, 300)}`);
+    }
+    Object.assign(expected.result, { resultType: "complete", _meta: { [SERVER_INFO]: info } });
+  }
   if (JSON.stringify(sortKeys(body)) !== JSON.stringify(sortKeys(expected))) {
     throw new Error(`tools/call answered ${text.slice(0, 300)}`);
   }
@@ -384,6 +438,9 @@ const sortKeys = (v) =>
 
 // ---------------------------------------------------------------- one target
 
+/** The request a target is measured with, as the table shows it. */
+const requestOf = (t) => (t.modern ? MODERN_VERSION : t.session ? `${PROTOCOL_VERSION} session` : PROTOCOL_VERSION);
+
 async function measure(target, roundNo) {
   const port = await freePort();
   const url = `http://${HOST}:${port}/mcp`;
@@ -395,11 +452,11 @@ async function measure(target, roundNo) {
     core: 0,
     env: { ...target.env, PORT: String(port) },
   });
-  const entry = { name: target.name, label: target.label, ok: false };
+  const entry = { name: target.name, label: target.label, request: requestOf(target), ok: false };
   try {
     await waitForPort(port, server);
-    const headers = target.session ? await openSession(url) : { ...baseHeaders };
-    entry.sample = await checkEcho(url, headers);
+    const headers = target.modern ? { ...modernHeaders } : target.session ? await openSession(url) : { ...baseHeaders };
+    entry.sample = await checkEcho(url, headers, target.modern);
     const of = settings.rounds > 1 ? ` (round ${roundNo}/${settings.rounds})` : "";
     process.stderr.write(
       `bench: ${target.name}${of}: ${settings.warmup} s warm-up + ${settings.duration} s at ${settings.connections} connections…\n`,
@@ -410,6 +467,7 @@ async function measure(target, roundNo) {
       connections: settings.connections,
       warmup: settings.warmup,
       duration: settings.duration,
+      modern: Boolean(target.modern),
     };
     const snapshots = {};
     const loader = startNode([join(BENCH, "load.mjs"), JSON.stringify(config)], {
@@ -464,32 +522,41 @@ const fmtNum = (n, digits = 0) =>
     ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : "—";
 
+/**
+ * Ratios of each target's req/s: vs the ceiling (every target), vs SDK 1.x
+ * (every target; for a modern one that crosses eras, the SDK 1.x peer serving
+ * only 2025-era sessions), vs SDK 2.x (modern targets only: both measured with
+ * the same 2026-07-28 request). Then the goals of our targets.
+ */
 function report(results) {
   const by = Object.fromEntries(results.map((r) => [r.name, r]));
-  const ceiling = by.ceiling?.ok ? by.ceiling.rps : undefined;
-  const sdk = by.sdk?.ok ? by.sdk.rps : undefined;
+  const rpsOf = (name) => (by[name]?.ok ? by[name].rps : undefined);
+  const [ceiling, sdk, sdk2] = [rpsOf("ceiling"), rpsOf("sdk"), rpsOf("sdk2")];
   for (const r of results) {
+    const modern = TARGETS.find((t) => t.name === r.name)?.modern;
     r.vsCeiling = r.ok ? ratio(r.rps, ceiling) : null;
     r.vsSdk = r.ok ? ratio(r.rps, sdk) : null;
+    r.vsSdk2 = r.ok && modern ? ratio(r.rps, sdk2) : null;
   }
   const goals = [];
   // A ratio is only as good as both of its runs: name the noisy ones.
   const noisy = (...xs) => xs.filter((x) => x && (x.cpu?.other ?? 0) > NOISY).map((x) => x.name);
-  for (const r of results.filter((x) => TARGETS.find((t) => t.name === x.name)?.ours)) {
-    goals.push({
-      target: r.name,
-      goal: `≥ ${GOALS.vsCeiling}× ceiling`,
-      ratio: r.vsCeiling,
-      met: r.vsCeiling === null ? null : r.vsCeiling >= GOALS.vsCeiling,
-      noisy: noisy(r, by.ceiling),
-    });
-    goals.push({
-      target: r.name,
-      goal: `≥ ${GOALS.vsSdk}× SDK`,
-      ratio: r.vsSdk,
-      met: r.vsSdk === null ? null : r.vsSdk >= GOALS.vsSdk,
-      noisy: noisy(r, by.sdk),
-    });
+  const against = {
+    vsCeiling: { name: "ceiling", what: "ceiling" },
+    vsSdk: { name: "sdk", what: "SDK 1.x" },
+    vsSdk2: { name: "sdk2", what: "SDK 2.x" },
+  };
+  for (const r of results) {
+    const targetGoals = TARGETS.find((t) => t.name === r.name)?.goals ?? {};
+    for (const [key, min] of Object.entries(targetGoals)) {
+      goals.push({
+        target: r.name,
+        goal: `≥ ${min}× ${against[key].what}`,
+        ratio: r[key],
+        met: r[key] === null ? null : r[key] >= min,
+        noisy: noisy(r, by[against[key].name]),
+      });
+    }
   }
   return { goals };
 }
@@ -502,8 +569,8 @@ function markdown(meta, results, goals) {
       `${meta.connections} connections · ${meta.warmup} s warm-up + ${meta.duration} s measured · ` +
       (meta.pinned ? "server on core 0, load generator on core 1 (taskset)" : `not pinned: ${meta.pinningNote}`),
     "",
-    "| target | req/s | p50 ms | p99 ms | vs ceiling | vs SDK | errors | server CPU µs/req | CPU server / load / other |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| target | request | req/s | p50 ms | p99 ms | vs ceiling | vs SDK 1.x | vs SDK 2.x | errors | server CPU µs/req | CPU server / load / other |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     const flag = r.ok ? ((r.cpu?.other ?? 0) > NOISY ? " (noisy)" : "") : " ⚠ FAILED";
@@ -511,12 +578,15 @@ function markdown(meta, results, goals) {
       ? `${fmtNum(r.cpu.server, 2)} / ${fmtNum(r.cpu.loadGenerator, 2)} / ${fmtNum(r.cpu.other, 2)}`
       : "—";
     lines.push(
-      `| ${r.label}${flag} | ${fmtNum(r.rps)} | ${fmtNum(r.p50, 2)} | ${fmtNum(r.p99, 2)} | ${fmtRatio(r.vsCeiling)} | ${fmtRatio(r.vsSdk)} | ${r.ok ? 0 : (r.failures ?? "—")} | ${fmtNum(r.serverCpuUsPerRequest)} | ${cpu} |`,
+      `| ${r.label}${flag} | ${r.request} | ${fmtNum(r.rps)} | ${fmtNum(r.p50, 2)} | ${fmtNum(r.p99, 2)} | ${fmtRatio(r.vsCeiling)} | ${fmtRatio(r.vsSdk)} | ${fmtRatio(r.vsSdk2)} | ${r.ok ? 0 : (r.failures ?? "—")} | ${fmtNum(r.serverCpuUsPerRequest)} | ${cpu} |`,
     );
   }
   lines.push(
     "",
-    "req/s and latencies of the measured period; ratios against the ceiling and the SDK measured in this run. " +
+    "req/s and latencies of the measured period; ratios against the ceiling and the SDK peers measured in this run. " +
+      `Request: the MCP revision of the echo call (${PROTOCOL_VERSION}, with a session where it says so; ` +
+      `${MODERN_VERSION}: stateless, no handshake, its version in params._meta). ` +
+      `The ceiling answers the ${PROTOCOL_VERSION} request; vs SDK 2.x only for ${MODERN_VERSION} targets (both measured with the same request). ` +
       "Server CPU µs/req: the server's CPU time per request (steadier than req/s on a busy machine). " +
       "CPU in cores over the measured period: the server's (1.00 = its core saturated), the load generator's, " +
       `and other programs' (above ${NOISY}: marked noisy).` +
@@ -602,7 +672,9 @@ const meta = {
 const json = {
   ...meta,
   targets: results,
-  ratios: Object.fromEntries(results.map((r) => [r.name, { vsCeiling: r.vsCeiling, vsSdk: r.vsSdk }])),
+  ratios: Object.fromEntries(
+    results.map((r) => [r.name, { vsCeiling: r.vsCeiling, vsSdk: r.vsSdk, vsSdk2: r.vsSdk2 }]),
+  ),
   goals,
 };
 const md = markdown(meta, results, goals);
