@@ -279,7 +279,9 @@ export class TokenStore {
     let withinGrace = false;
     if (!(await this.backend.setIfAbsent(usedKey, String(now), remainingMs))) {
       const usedAt = Number(await this.backend.get(usedKey));
-      withinGrace = Number.isFinite(usedAt) && now - usedAt < request.graceSeconds * 1000;
+      // No grace means none: `now` was read before the race was decided, so it
+      // may even be earlier than the winner's time (a negative elapsed time).
+      withinGrace = request.graceSeconds > 0 && Number.isFinite(usedAt) && now - usedAt < request.graceSeconds * 1000;
       if (!withinGrace) {
         await this.revokeGrant(previous.grantId);
         return { status: "reused", grantId: previous.grantId };
