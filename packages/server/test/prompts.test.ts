@@ -119,7 +119,8 @@ describe("normalizePromptResult", () => {
 
   test("a full result keeps its own description", () => {
     const result = { description: "own", messages: [] };
-    expect(normalizePromptResult(result, "registered")).toBe(result);
+    expect(normalizePromptResult(result, "registered")).toEqual(result);
+    expect(normalizePromptResult(result, "registered")).not.toBe(result);
     expect(normalizePromptResult({ messages: [] }, "registered")).toEqual({ description: "registered", messages: [] });
   });
 });

@@ -36,16 +36,18 @@ describe("normalizeToolResult", () => {
     });
   });
 
-  test("a CallToolResult passes through untouched (same object)", () => {
+  test("a CallToolResult passes through unchanged, as a copy (later decoration never touches the handler's object)", () => {
     const result: CallToolResult = {
       content: [{ type: "text", text: "done" }],
       structuredContent: { n: 1 },
       isError: false,
       _meta: { m: 1 },
     };
-    expect(normalizeToolResult(result)).toBe(result);
+    expect(normalizeToolResult(result)).toEqual(result);
+    expect(normalizeToolResult(result)).not.toBe(result);
     const failed = { content: [{ type: "text", text: "boom" }], isError: true };
-    expect(normalizeToolResult(failed)).toBe(failed);
+    expect(normalizeToolResult(failed)).toEqual(failed);
+    expect(normalizeToolResult(failed)).not.toBe(failed);
   });
 
   test("a plain object → structuredContent plus its JSON as text", () => {

@@ -7,8 +7,18 @@ export class LazyAbort {
   private controller: AbortController | undefined;
   private pulled = false;
 
+  /**
+   * @param onWatched Called once, when the signal is first looked at: a
+   *   transport can start watching for the client going away only then
+   *   (nobody could react to it before).
+   */
+  constructor(private readonly onWatched?: (abort: LazyAbort) => void) {}
+
   get signal(): AbortSignal {
-    this.controller ??= new AbortController();
+    if (!this.controller) {
+      this.controller = new AbortController();
+      this.onWatched?.(this);
+    }
     return this.controller.signal;
   }
 

@@ -125,7 +125,8 @@ const userText = (text: string): PromptMessage => ({ role: "user", content: { ty
 export function normalizePromptResult(value: PromptReturn, description: string | undefined): GetPromptResult {
   if (typeof value === "string") return withDescription({ messages: [userText(value)] }, description);
   if (Array.isArray(value)) return withDescription({ messages: value }, description);
-  return value.description === undefined ? withDescription(value, description) : value;
+  // Always a new object: results are decorated in place later (modern era).
+  return value.description === undefined ? withDescription(value, description) : { ...value };
 }
 
 const withDescription = (result: GetPromptResult, description: string | undefined): GetPromptResult =>

@@ -38,7 +38,9 @@ export function normalizeToolResult(value: unknown): CallToolResult {
     return { content: [text(JSON.stringify(value))] };
   }
   if (isRecord(value)) {
-    if (isCallToolResult(value)) return value;
+    // A copy: results are decorated in place later (modern era), and the
+    // handler may return the same object on every call.
+    if (isCallToolResult(value)) return { ...value };
     if (isContentBlock(value)) return { content: [value] };
     return { content: [text(JSON.stringify(value))], structuredContent: value };
   }

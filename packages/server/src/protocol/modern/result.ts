@@ -19,21 +19,25 @@ function cacheHintFor(server: ServerCore, method: string, params: Record<string,
   }
 }
 
-/** A copy of `result` in its modern wire form (a handler's own object is never changed). */
+/**
+ * Puts `result` in its modern wire form, in place: method handlers return
+ * objects made for this call (never a handler's own object), so there is
+ * nothing to copy on the hot path.
+ */
 export function completeResult(
   server: ServerCore,
   method: string,
   params: Record<string, unknown>,
   result: MethodResult,
 ): MethodResult {
-  const out: MethodResult = { ...result, resultType: result.resultType ?? "complete" };
+  if (result.resultType === undefined) result.resultType = "complete";
   const hint = cacheHintFor(server, method, params);
   if (hint) {
-    out.ttlMs = hint.ttlMs;
-    out.cacheScope = hint.cacheScope;
+    result.ttlMs = hint.ttlMs;
+    result.cacheScope = hint.cacheScope;
   }
   const own = result._meta as Record<string, unknown> | undefined;
   // The common case shares one frozen `_meta` object instead of building one per result.
-  out._meta = own === undefined ? server.serverInfoMetaField : { ...own, ...server.serverInfoMetaField };
-  return out;
+  result._meta = own === undefined ? server.serverInfoMetaField : { ...own, ...server.serverInfoMetaField };
+  return result;
 }

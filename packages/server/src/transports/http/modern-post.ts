@@ -49,9 +49,15 @@ export async function answerModernPost(
     return reply.code(400).send(failure(request.id, invalidRequest("a notification must not have an id").toJSON()));
   }
   // Closing the response before it is complete cancels the request.
-  const cancel = new LazyAbort();
-  reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) cancel.abort(new Error("The client closed the response stream"));
+  // Closing the response before it is complete cancels the request. The
+  // 'close' listener is added only once a handler watches its signal.
+  const res = reply.raw;
+  const cancel = new LazyAbort((watched) => {
+    const gone = () => {
+      if (!res.writableFinished) watched.abort(new Error("The client closed the response stream"));
+    };
+    if (res.destroyed) gone();
+    else res.once("close", gone);
   });
   const responder = new PostResponder(reply, undefined, {
     acceptsSse: accept.sse,
