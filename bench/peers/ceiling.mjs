@@ -7,7 +7,18 @@
 import { fastify } from "fastify";
 
 const port = Number(process.argv[2] ?? 8002);
-const RESULT = Object.freeze({ content: [{ type: "text", text: "hello" }] });
+// CEILING_MODERN=1: the 2026-07-28 answer (resultType and the server's
+// identity in _meta), so a modern target is compared with the same wire bytes.
+const RESULT =
+  process.env.CEILING_MODERN === "1"
+    ? Object.freeze({
+        content: [{ type: "text", text: "hello" }],
+        resultType: "complete",
+        _meta: {
+          "io.modelcontextprotocol/serverInfo": { name: "chuk-everything", version: "0.1.0", title: "Everything" },
+        },
+      })
+    : Object.freeze({ content: [{ type: "text", text: "hello" }] });
 
 const app = fastify({ logger: false });
 app.post("/mcp", async (req) => ({ jsonrpc: "2.0", id: req.body?.id ?? null, result: RESULT }));
