@@ -5,6 +5,7 @@
  * the built examples/everything, and the interop tests shared by the HTTP and
  * STDIO files (`defineSharedInteropTests`).
  */
+
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ChukMCPServer, ChukMCPServerOptions, RunningServer, RunOptions } from "@chuk-mcp/server";
@@ -24,6 +25,13 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { ROOT } from "./everything.js";
+import {
+  EVERYTHING_CAPABILITIES,
+  EVERYTHING_INFO,
+  EVERYTHING_INSTRUCTIONS,
+  expectAddTool,
+  PROMPT_WITH_ARGUMENTS,
+} from "./everything-fixtures.js";
 
 export const EVERYTHING_SERVER_JS = join(ROOT, "examples/everything/dist/server.js");
 const MEDIA_JS = join(ROOT, "examples/everything/dist/media.js");
@@ -334,19 +342,9 @@ export function defineSharedInteropTests(target: () => InteropTarget): void {
       const init = conn.transport.received[0] as { id: unknown; result: Record<string, unknown> };
       expect(init.id).toBe(idOf(conn.transport.sent[0] as JSONRPCMessage));
       expect(init.result.protocolVersion).toBe("2025-11-25");
-      expect(conn.client.getServerVersion()).toEqual({
-        name: "chuk-everything",
-        version: "0.1.0",
-        title: "Everything",
-      });
-      expect(conn.client.getServerCapabilities()).toEqual({
-        tools: { listChanged: true },
-        resources: { subscribe: true, listChanged: true },
-        prompts: { listChanged: true },
-        logging: {},
-        completions: {},
-      });
-      expect(conn.client.getInstructions()).toBe("A test server exercising every MCP feature.");
+      expect(conn.client.getServerVersion()).toEqual(EVERYTHING_INFO);
+      expect(conn.client.getServerCapabilities()).toEqual(EVERYTHING_CAPABILITIES);
+      expect(conn.client.getInstructions()).toBe(EVERYTHING_INSTRUCTIONS);
     });
 
     test("answers ping", async () => {
@@ -375,14 +373,7 @@ export function defineSharedInteropTests(target: () => InteropTarget): void {
       expect(echo?.inputSchema.type).toBe("object");
       expect(echo?.inputSchema.required).toEqual(["text"]);
       expect(echo?.inputSchema.properties).toEqual({ text: { type: "string", description: "Text to echo" } });
-      const add = byName.get("add");
-      expect(add?.inputSchema.required).toEqual(["a", "b"]);
-      expect(add?.outputSchema).toMatchObject({
-        type: "object",
-        properties: { sum: { type: "number" } },
-        required: ["sum"],
-      });
-      expect(add?.annotations).toEqual({ readOnlyHint: true, idempotentHint: true, openWorldHint: false });
+      expectAddTool(byName.get("add"));
       // A raw JSON Schema 2020-12 input schema goes out verbatim.
       const raw = byName.get("json_schema_2020_12_tool")?.inputSchema as Record<string, unknown>;
       expect(raw.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
@@ -546,14 +537,7 @@ export function defineSharedInteropTests(target: () => InteropTarget): void {
         "test_prompt_with_image",
         "test_input_required_result_prompt",
       ]);
-      expect(prompts[1]).toEqual({
-        name: "test_prompt_with_arguments",
-        description: "A prompt with two arguments.",
-        arguments: [
-          { name: "arg1", description: "First test argument", required: true },
-          { name: "arg2", description: "Second test argument", required: true },
-        ],
-      });
+      expect(prompts[1]).toEqual(PROMPT_WITH_ARGUMENTS);
     });
 
     test("prompts/get with arguments", async () => {

@@ -6,6 +6,7 @@
  * rounds), a record of every message after connect, and the interop tests
  * shared by the HTTP and STDIO files (`defineSharedModernTests`).
  */
+
 import {
   Client,
   type ClientCapabilities,
@@ -24,6 +25,13 @@ import {
   type Transport,
 } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import {
+  EVERYTHING_CAPABILITIES,
+  EVERYTHING_INFO,
+  EVERYTHING_INSTRUCTIONS,
+  expectAddTool,
+  PROMPT_WITH_ARGUMENTS,
+} from "./everything-fixtures.js";
 import { loadEverything } from "./sdk-client.js";
 
 export const MODERN_VERSION = "2026-07-28";
@@ -34,7 +42,7 @@ export const MODES: readonly Mode[] = ["pinned", "auto"];
 
 export const negotiationFor = (mode: Mode) => ({ mode: mode === "pinned" ? { pin: MODERN_VERSION } : "auto" }) as const;
 
-export const SERVER_INFO = { name: "chuk-everything", version: "0.1.0", title: "Everything" };
+export const SERVER_INFO = EVERYTHING_INFO;
 
 // ---- connections --------------------------------------------------------------------------
 
@@ -286,14 +294,8 @@ export function defineSharedModernTests(target: () => ModernTarget): void {
         const discover = full.client.getDiscoverResult();
         expect(discover?.supportedVersions).toEqual(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"]);
         expect(full.client.getServerVersion()).toEqual(SERVER_INFO);
-        expect(full.client.getServerCapabilities()).toMatchObject({
-          tools: { listChanged: true },
-          resources: { subscribe: true, listChanged: true },
-          prompts: { listChanged: true },
-          logging: {},
-          completions: {},
-        });
-        expect(full.client.getInstructions()).toBe("A test server exercising every MCP feature.");
+        expect(full.client.getServerCapabilities()).toMatchObject(EVERYTHING_CAPABILITIES);
+        expect(full.client.getInstructions()).toBe(EVERYTHING_INSTRUCTIONS);
       });
     });
 
@@ -315,14 +317,7 @@ export function defineSharedModernTests(target: () => ModernTarget): void {
             required: ["text"],
           },
         });
-        const add = byName.get("add");
-        expect(add?.inputSchema.required).toEqual(["a", "b"]);
-        expect(add?.outputSchema).toMatchObject({
-          type: "object",
-          properties: { sum: { type: "number" } },
-          required: ["sum"],
-        });
-        expect(add?.annotations).toEqual({ readOnlyHint: true, idempotentHint: true, openWorldHint: false });
+        expectAddTool(byName.get("add"));
         // JSON Schema 2020-12 keywords survive the SDK's parsing untouched.
         expect(byName.get("json_schema_2020_12_tool")?.inputSchema).toMatchObject({
           $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -435,14 +430,7 @@ export function defineSharedModernTests(target: () => ModernTarget): void {
           name: "test_simple_prompt",
           description: "A simple prompt without arguments.",
         });
-        expect(prompts.find((p) => p.name === "test_prompt_with_arguments")).toEqual({
-          name: "test_prompt_with_arguments",
-          description: "A prompt with two arguments.",
-          arguments: [
-            { name: "arg1", description: "First test argument", required: true },
-            { name: "arg2", description: "Second test argument", required: true },
-          ],
-        });
+        expect(prompts.find((p) => p.name === "test_prompt_with_arguments")).toEqual(PROMPT_WITH_ARGUMENTS);
       });
 
       test("prompts/get with arguments; a missing one is -32602 naming it", async () => {
