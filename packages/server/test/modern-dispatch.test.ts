@@ -9,11 +9,10 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { z } from "zod";
 import type { AuthInfo } from "../src/auth.js";
 import { LazyAbort } from "../src/protocol/cancellation.js";
-import type { JsonRpcRequest } from "../src/protocol/jsonrpc.js";
-import { handleModernRequest, type ModernOutcome } from "../src/protocol/modern/dispatch.js";
-import type { ClientCapabilities } from "../src/protocol/types.js";
+import { handleModernRequest } from "../src/protocol/modern/dispatch.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../src/protocol/versions.js";
 import { ChukMCPServer } from "../src/server.js";
+import { errorOf, modernSender, resultOf } from "./helpers/modern-request.js";
 import { type RecordingChannel, recordingChannel } from "./helpers/recording-channel.js";
 
 const VERSION = "2026-07-28";
@@ -21,51 +20,7 @@ const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 
 let server: ChukMCPServer;
 let channel: RecordingChannel;
-let nextId = 0;
-
-interface Send {
-  caps?: ClientCapabilities;
-  meta?: Record<string, unknown>;
-  auth?: AuthInfo;
-  cancel?: LazyAbort;
-  version?: string;
-}
-
-function request(method: string, params: Record<string, unknown> = {}, o: Send = {}): JsonRpcRequest {
-  return {
-    jsonrpc: "2.0",
-    id: ++nextId,
-    method,
-    params: {
-      ...params,
-      _meta: {
-        "io.modelcontextprotocol/protocolVersion": o.version ?? VERSION,
-        "io.modelcontextprotocol/clientInfo": { name: "dispatch-test-client", version: "1.0.0" },
-        "io.modelcontextprotocol/clientCapabilities": o.caps ?? {},
-        ...o.meta,
-      },
-    },
-  };
-}
-
-const send = (method: string, params: Record<string, unknown> = {}, o: Send = {}) =>
-  handleModernRequest(server, {
-    request: request(method, params, o),
-    channel,
-    cancel: o.cancel ?? new LazyAbort(),
-    auth: o.auth,
-  });
-
-function resultOf(o: ModernOutcome | undefined): Record<string, unknown> {
-  if (!o || !("result" in o.response)) throw new Error(`expected a result, got ${JSON.stringify(o)}`);
-  expect(o.status).toBe(200);
-  return o.response.result;
-}
-
-function errorOf(o: ModernOutcome | undefined) {
-  if (!o || !("error" in o.response)) throw new Error(`expected an error, got ${JSON.stringify(o)}`);
-  return o.response.error;
-}
+const { send, request, reset } = modernSender(() => ({ server, channel }));
 
 const serverInfo = { name: "modern-dispatch-test", version: "2.3.4" };
 const askName = { message: "What is your name?", requestedSchema: { type: "object" as const, properties: {} } };
@@ -80,7 +35,7 @@ beforeEach(() => {
     instructions: "Use the tools.",
   });
   channel = recordingChannel();
-  nextId = 0;
+  reset();
   server.tool("echo", { input: { text: z.string() } }, ({ text }) => text);
   server.resource("test://static", { name: "static", mimeType: "text/plain" }, () => "static text");
   server.resource(
@@ -270,7 +225,7 @@ describe("results", () => {
 
   test("the request id comes back as sent (string ids too)", async () => {
     const outcome = await handleModernRequest(server, {
-      request: { ...request("tools/list"), id: "abc-1" },
+      request: { ...request("tools/list", {}, {}), id: "abc-1" },
       channel,
       cancel: new LazyAbort(),
       auth: undefined,

@@ -10,12 +10,11 @@ import { z } from "zod";
 import type { AuthInfo } from "../src/auth.js";
 import { LazyAbort } from "../src/protocol/cancellation.js";
 import { ErrorCode, protocolError } from "../src/protocol/errors.js";
-import type { JsonRpcRequest } from "../src/protocol/jsonrpc.js";
 import { handleLegacyNotification, handleLegacyRequest } from "../src/protocol/legacy/dispatch.js";
 import { LegacySession } from "../src/protocol/legacy/session.js";
-import { handleModernRequest, type ModernOutcome } from "../src/protocol/modern/dispatch.js";
 import type { ClientCapabilities } from "../src/protocol/types.js";
 import { ChukMCPServer } from "../src/server.js";
+import { errorOf, modernSender, resultOf, type SendOptions } from "./helpers/modern-request.js";
 import { type RecordingChannel, recordingChannel } from "./helpers/recording-channel.js";
 
 const TASKS = "io.modelcontextprotocol/tasks";
@@ -26,48 +25,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 let server: ChukMCPServer;
 let channel: RecordingChannel;
-let nextId = 0;
-
-interface Send {
-  caps?: ClientCapabilities;
-  auth?: AuthInfo;
-  cancel?: LazyAbort;
-  meta?: Record<string, unknown>;
-}
-
-function request(method: string, params: Record<string, unknown>, o: Send): JsonRpcRequest {
-  return {
-    jsonrpc: "2.0",
-    id: ++nextId,
-    method,
-    params: {
-      ...params,
-      _meta: {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": o.caps ?? WITH_TASKS,
-        ...o.meta,
-      },
-    },
-  };
-}
-
-const send = (method: string, params: Record<string, unknown> = {}, o: Send = {}) =>
-  handleModernRequest(server, {
-    request: request(method, params, o),
-    channel,
-    cancel: o.cancel ?? new LazyAbort(),
-    auth: o.auth,
-  });
-
-function resultOf(o: ModernOutcome | undefined): Record<string, unknown> {
-  if (!o || !("result" in o.response)) throw new Error(`expected a result, got ${JSON.stringify(o)}`);
-  return o.response.result;
-}
-
-function errorOf(o: ModernOutcome | undefined) {
-  if (!o || !("error" in o.response)) throw new Error(`expected an error, got ${JSON.stringify(o)}`);
-  return o.response.error;
-}
+const { send, reset } = modernSender(() => ({ server, channel }), WITH_TASKS);
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -89,7 +47,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function pollUntil(
   taskId: string,
   done: (task: Record<string, unknown>) => boolean,
-  o: Send = {},
+  o: SendOptions = {},
 ): Promise<Record<string, unknown>> {
   let last: Record<string, unknown> = {};
   for (let i = 0; i < 500; i++) {
@@ -115,7 +73,7 @@ beforeEach(() => {
     tasks: { ttlMs: 120_000, pollIntervalMs: 250 },
   });
   channel = recordingChannel();
-  nextId = 0;
+  reset();
   gate = deferred();
   cancelled = deferred<unknown>();
 
@@ -156,7 +114,7 @@ beforeEach(() => {
   server.tool("plain", {}, () => "plain result");
 });
 
-async function startJob(label = "a", o: Send = {}) {
+async function startJob(label = "a", o: SendOptions = {}) {
   const handle = resultOf(await send("tools/call", { name: "job", arguments: { label } }, o));
   expect(handle.resultType).toBe("task");
   return handle.taskId as string;
