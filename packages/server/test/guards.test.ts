@@ -57,6 +57,15 @@ describe("a loopback bind (127.0.0.1)", () => {
     expect(verdict(policy, undefined)).toBe("Invalid Host: (none)");
   });
 
+  test("remembering the last good Host never lets a different one through", () => {
+    const fresh = originPolicy("127.0.0.1", [], undefined);
+    expect(verdict(fresh, "127.0.0.1:8000")).toBe("ok");
+    expect(verdict(fresh, "127.0.0.1:8000")).toBe("ok");
+    expect(verdict(fresh, "evil.com:8000")).toBe("Invalid Host: evil.com:8000");
+    expect(verdict(fresh, undefined)).toBe("Invalid Host: (none)");
+    expect(verdict(fresh, "127.0.0.1:8000")).toBe("ok");
+  });
+
   test("no Origin (not a browser) is accepted", () => {
     expect(verdict(policy, "127.0.0.1:8000", undefined)).toBe("ok");
   });

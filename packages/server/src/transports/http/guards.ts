@@ -27,6 +27,8 @@ export interface OriginPolicy {
   allowedOrigins: readonly string[];
   /** undefined: any Host accepted. */
   allowedHosts: HostMatcher | undefined;
+  /** The last Host header found allowed: clients repeat theirs on every request. */
+  lastAllowedHost?: string;
 }
 
 /** Any loopback name (all of 127/8 too), as Origin checks accept. */
@@ -49,11 +51,12 @@ const forbidden = (message: string): McpHttpError => new McpHttpError(403, Error
 
 /** Throws 403 when the Host or Origin header is not allowed. */
 export function checkOriginAndHost(policy: OriginPolicy, host: string | undefined, origin: string | undefined): void {
-  if (policy.allowedHosts) {
+  if (policy.allowedHosts && (host === undefined || host !== policy.lastAllowedHost)) {
     const value = (host ?? "").toLowerCase();
     if (!policy.allowedHosts.has(value) && !policy.allowedHosts.has(hostnameOf(value))) {
       throw forbidden(`Invalid Host: ${host ?? "(none)"}`);
     }
+    policy.lastAllowedHost = host;
   }
   if (origin === undefined) return;
   if (policy.allowedOrigins.includes("*") || policy.allowedOrigins.includes(origin)) return;
