@@ -35,6 +35,14 @@ async function initialize(url: string): Promise<string> {
   return id as string;
 }
 
+/** Starts a legacy `slow` tool call in a session (JSON answer). */
+const callSlow = (url: string, session: string, ms: number): Promise<Response> =>
+  fetch(url, {
+    method: "POST",
+    headers: { ...HEADERS, accept: "application/json", "mcp-session-id": session },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: { ms } } }),
+  });
+
 describe("run() in process", () => {
   const servers: { close(): Promise<void> }[] = [];
   afterEach(async () => {
@@ -100,16 +108,7 @@ describe("run() in process", () => {
     const running = await createEverythingServer({ logLevel: "silent" }).run({ port: 0, handleSignals: false });
     const url = running.url as string;
     const session = await initialize(url);
-    const call = fetch(url, {
-      method: "POST",
-      headers: { ...HEADERS, accept: "application/json", "mcp-session-id": session },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 2,
-        method: "tools/call",
-        params: { name: "slow", arguments: { ms: 300 } },
-      }),
-    });
+    const call = callSlow(url, session, 300);
     await new Promise((r) => setTimeout(r, 50));
     const closing = running.close();
     const res = await call;
@@ -186,16 +185,7 @@ describe("run() as a process", () => {
   test("SIGTERM: the in-flight call completes, then the process exits 0", async () => {
     const { url } = await startChild({});
     const session = await initialize(url);
-    const call = fetch(url, {
-      method: "POST",
-      headers: { ...HEADERS, accept: "application/json", "mcp-session-id": session },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 2,
-        method: "tools/call",
-        params: { name: "slow", arguments: { ms: 400 } },
-      }),
-    });
+    const call = callSlow(url, session, 400);
     await new Promise((r) => setTimeout(r, 100));
     const exited = once(child as ChildProcess, "exit");
     child?.kill("SIGTERM");

@@ -3,31 +3,14 @@
  * requests need no handshake, are cancelled by notifications/cancelled, and
  * subscriptions share stdout, tagged by their listen request's id.
  */
-import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";
-import { z } from "zod";
-import { ChukMCPServer } from "../src/server.js";
-import { type StdioHandle, serveStdio } from "../src/transports/stdio.js";
-import { type LineReader, lineReader } from "./helpers/lines.js";
+import { deferred } from "./helpers/deferred.js";
+import { stdioHarness } from "./helpers/stdio-harness.js";
 
 const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 
-let handle: StdioHandle | undefined;
-let input: PassThrough;
-
-function start(setup?: (server: ChukMCPServer) => void): { out: LineReader; server: ChukMCPServer } {
-  const server = new ChukMCPServer("modern-stdio", { version: "1.2.3", logLevel: "silent" });
-  server.tool("echo", { input: { text: z.string() } }, ({ text }) => text);
-  setup?.(server);
-  input = new PassThrough();
-  const output = new PassThrough();
-  const out = lineReader(output);
-  handle = serveStdio(server, { input, output, shutdownGraceMs: 5_000 });
-  return { out, server };
-}
-
-const writeLine = (value: unknown) => input.write(`${JSON.stringify(value)}\n`);
+const { start, writeLine, stop } = stdioHarness("modern-stdio", { version: "1.2.3" });
 
 const modern = (id: number | string, method: string, params: Record<string, unknown> = {}) => ({
   jsonrpc: "2.0",
@@ -43,19 +26,7 @@ const modern = (id: number | string, method: string, params: Record<string, unkn
   },
 });
 
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-afterEach(async () => {
-  input?.end();
-  await handle?.closed;
-  handle = undefined;
-});
+afterEach(stop);
 
 describe("modern requests over STDIO", () => {
   test("need no handshake and answer in the modern form; legacy requests still need initialize", async () => {
@@ -176,12 +147,12 @@ describe("modern requests over STDIO", () => {
   });
 
   test("stdin ending closes open subscriptions, so the transport can finish", async () => {
-    const { out, server } = start();
+    const { out, server, input, handle } = start();
     writeLine(modern(1, "subscriptions/listen", { notifications: { toolsListChanged: true } }));
     await out.next();
     expect(server.subscriptions.size).toBe(1);
     input.end();
-    await handle?.closed;
+    await handle.closed;
     expect(server.subscriptions.size).toBe(0);
   });
 });

@@ -1,9 +1,5 @@
-import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";
-import { z } from "zod";
-import { ChukMCPServer } from "../src/server.js";
-import { type StdioHandle, serveStdio } from "../src/transports/stdio.js";
-import { type LineReader, lineReader } from "./helpers/lines.js";
+import { stdioHarness } from "./helpers/stdio-harness.js";
 
 const INIT = (protocolVersion: string, id: number | string = 0) => ({
   jsonrpc: "2.0",
@@ -12,27 +8,9 @@ const INIT = (protocolVersion: string, id: number | string = 0) => ({
   params: { protocolVersion, capabilities: {}, clientInfo: { name: "stdio-test", version: "1" } },
 });
 
-let handle: StdioHandle | undefined;
-let input: PassThrough;
+const { start, writeLine, stop } = stdioHarness("stdio-test");
 
-function start(setup?: (server: ChukMCPServer) => void): { out: LineReader; server: ChukMCPServer } {
-  const server = new ChukMCPServer("stdio-test", { logLevel: "silent" });
-  server.tool("echo", { input: { text: z.string() } }, ({ text }) => text);
-  setup?.(server);
-  input = new PassThrough();
-  const output = new PassThrough();
-  const out = lineReader(output);
-  handle = serveStdio(server, { input, output, shutdownGraceMs: 5_000 });
-  return { out, server };
-}
-
-const writeLine = (value: unknown) => input.write(`${typeof value === "string" ? value : JSON.stringify(value)}\n`);
-
-afterEach(async () => {
-  input?.end();
-  await handle?.closed;
-  handle = undefined;
-});
+afterEach(stop);
 
 describe("STDIO transport", () => {
   test("one line in, one line out", async () => {
@@ -66,7 +44,7 @@ describe("STDIO transport", () => {
   });
 
   test("an invalid message → -32600 with its id; blank lines are ignored", async () => {
-    const { out } = start();
+    const { out, input } = start();
     input.write("\n   \n");
     writeLine({ jsonrpc: "1.0", id: 9, method: "ping" });
     expect(await out.next()).toEqual({
@@ -79,7 +57,7 @@ describe("STDIO transport", () => {
   });
 
   test("CRLF line endings are accepted", async () => {
-    const { out } = start();
+    const { out, input } = start();
     input.write(`${JSON.stringify({ jsonrpc: "2.0", id: "crlf", method: "ping" })}\r\n`);
     expect(await out.next()).toEqual({ jsonrpc: "2.0", id: "crlf", result: {} });
   });
@@ -193,7 +171,7 @@ describe("STDIO transport", () => {
     const running = new Promise<void>((r) => {
       started = r;
     });
-    const { out, server } = start((s) =>
+    const { out, server, input, handle } = start((s) =>
       s.tool("slow", {}, async () => {
         started();
         await new Promise<void>((r) => {
@@ -214,7 +192,7 @@ describe("STDIO transport", () => {
     await running;
     input.end();
     let closed = false;
-    const closing = handle!.closed.then(() => {
+    const closing = handle.closed.then(() => {
       closed = true;
     });
     // Input has ended (readline has closed) but the request is still running: not closed yet.
@@ -228,10 +206,10 @@ describe("STDIO transport", () => {
   });
 
   test("close() stops reading: later input is not answered", async () => {
-    const { out } = start();
+    const { out, handle } = start();
     writeLine({ jsonrpc: "2.0", id: 1, method: "ping" });
     expect(await out.next()).toMatchObject({ id: 1 });
-    await handle!.close();
+    await handle.close();
     writeLine({ jsonrpc: "2.0", id: 2, method: "ping" });
     await new Promise((r) => setImmediate(r));
     expect(out.raw).toHaveLength(1);

@@ -14,6 +14,7 @@ import { handleLegacyNotification, handleLegacyRequest } from "../src/protocol/l
 import { LegacySession } from "../src/protocol/legacy/session.js";
 import type { ClientCapabilities } from "../src/protocol/types.js";
 import { ChukMCPServer } from "../src/server.js";
+import { type Deferred, deferred } from "./helpers/deferred.js";
 import { errorOf, modernSender, resultOf, type SendOptions } from "./helpers/modern-request.js";
 import { type RecordingChannel, recordingChannel } from "./helpers/recording-channel.js";
 
@@ -26,20 +27,6 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 let server: ChukMCPServer;
 let channel: RecordingChannel;
 const { send, reset } = modernSender(() => ({ server, channel }), WITH_TASKS);
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (v: T) => void;
-}
-
-/** A promise and its resolver. */
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
