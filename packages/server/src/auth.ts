@@ -3,7 +3,7 @@
  * `AuthVerifier` (installed by `@chuk-mcp/oauth`, or your own) turns a request's
  * credentials into `AuthInfo`, which handlers see as `ctx.auth`.
  */
-import { McpError } from "./protocol/errors.js";
+import { McpError, McpHttpError } from "./protocol/errors.js";
 
 /** Who is calling, as established by the installed verifier. */
 export interface AuthInfo {
@@ -32,12 +32,39 @@ export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** Why a request was refused before dispatch: what the verifier's `challenge` turns into a 401 or 403. */
+export type AuthFailure =
+  /** No credentials, for an operation that needs them: `scopes` are the ones it will need. */
+  | { kind: "unauthenticated"; scopes: string[] }
+  /** Valid credentials lacking `scopes` (every scope the operation needs, not only the missing ones). */
+  | { kind: "insufficient_scope"; scopes: string[] };
+
 /**
- * Establishes who is calling. Return `undefined` when the request carries no
- * credentials; throw (an `McpHttpError` with 401/403) when they are invalid.
+ * Establishes who is calling. The HTTP transport calls `verify` on every
+ * request to the MCP endpoint, then, before dispatch, refuses a call to a
+ * `requiresAuth` tool (or, with `protectAll`, any request) that lacks
+ * credentials or scopes, with the error `challenge` builds. Over STDIO there
+ * is no verifier: `requiresAuth` handlers refuse with JSON-RPC -32001.
  */
 export interface AuthVerifier {
+  /**
+   * Return `undefined` when the request carries no credentials; throw (an
+   * `McpHttpError` with 401 and a `WWW-Authenticate` header) when they are invalid.
+   */
   verify(request: AuthRequest): Promise<AuthInfo | undefined>;
+  /** The HTTP error refusing a request for `failure`. Default: 401 or 403 with `WWW-Authenticate: Bearer`. */
+  challenge?(failure: AuthFailure): McpHttpError;
+  /**
+   * Called once credentials meet a protected tool's requirement, before its
+   * handler runs: may return an enriched `AuthInfo` (e.g. with a fresh
+   * upstream token) or throw an `McpHttpError` (e.g. 401 when the upstream
+   * grant is gone).
+   */
+  prepare?(auth: AuthInfo, requirement: AuthRequirement): Promise<AuthInfo>;
+  /** Require credentials for every request to the MCP endpoint, not only for protected tools. */
+  readonly protectAll?: boolean;
+  /** The scopes every request needs when `protectAll` is set (default none). */
+  readonly requiredScopes?: readonly string[];
 }
 
 /** What a protected handler demands of the caller. */
@@ -87,4 +114,14 @@ export function requiresAuth<A, C extends { auth?: AuthInfo | undefined }, R>(
 export function authRequirementOf(handler: unknown): AuthRequirement | undefined {
   if (typeof handler !== "function") return undefined;
   return (handler as { [AUTH_REQUIREMENT]?: AuthRequirement })[AUTH_REQUIREMENT];
+}
+
+/** The default refusal when a verifier has no `challenge`: a bare Bearer challenge. */
+export function defaultAuthChallenge(failure: AuthFailure): McpHttpError {
+  if (failure.kind === "insufficient_scope") {
+    return new McpHttpError(403, AUTH_ERROR_CODE, `Insufficient scope: requires ${failure.scopes.join(" ")}`, {
+      "www-authenticate": `Bearer error="insufficient_scope", scope="${failure.scopes.join(" ")}"`,
+    });
+  }
+  return new McpHttpError(401, AUTH_ERROR_CODE, "Authentication required", { "www-authenticate": "Bearer" });
 }

@@ -2,13 +2,16 @@
 
 export {
   AUTH_ERROR_CODE,
+  type AuthFailure,
   type Authenticated,
   type AuthInfo,
   type AuthRequest,
   type AuthRequirement,
   type AuthVerifier,
   authRequirementOf,
+  defaultAuthChallenge,
   missingScopes,
+  principalOf,
   requiresAuth,
 } from "./auth.js";
 export { ConfigError } from "./config.js";

@@ -67,6 +67,7 @@ export async function runServer(server: ChukMCPServer, options: RunOptions): Pro
 
   if (transport === "stdio") {
     if (postRegisterHook) await postRegisterHook(server);
+    await server.startupComplete();
     const stdio = serveStdio(server);
     log.info({ transport: "stdio" }, `${server.info.name} serving MCP over STDIO`);
     const running: RunningServer = {
@@ -88,6 +89,12 @@ export async function runServer(server: ChukMCPServer, options: RunOptions): Pro
   const port = p ?? env.PORT ?? 8000;
   const http = await createHttpApp(server, { ...httpOptions, bindHost: host, ...(ssl ? { ssl } : {}) });
   if (postRegisterHook) await postRegisterHook(server);
+  try {
+    await server.startupComplete();
+  } catch (err) {
+    await http.close();
+    throw err;
+  }
   await http.app.listen({ host, port });
   const address = http.app.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;

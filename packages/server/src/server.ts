@@ -94,6 +94,8 @@ export class ChukMCPServer implements ServerCore {
   private currentLogger: Logger;
   private readonly ownLogger: boolean;
   private verifier: AuthVerifier | undefined;
+  private httpPath: string | undefined;
+  private readonly startupTasks: Promise<{ error: unknown } | undefined>[] = [];
   private httpApp: FastifyInstance | undefined;
   private readonly sessions = new Set<LegacySession>();
 
@@ -269,6 +271,28 @@ export class ChukMCPServer implements ServerCore {
     return this;
   }
 
+  /**
+   * Work that must finish before the HTTP transport listens (key generation,
+   * a store connection): `run()` awaits every task added here, after
+   * `postRegisterHook` and before `listen`, and fails to start if one fails.
+   */
+  beforeListen(task: Promise<unknown>): this {
+    // Held as a settled-state promise so an early rejection is never "unhandled".
+    this.startupTasks.push(
+      task.then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      ),
+    );
+    return this;
+  }
+
+  /** @internal Awaits (and forgets) the tasks added with `beforeListen`; throws the first failure. */
+  async startupComplete(): Promise<void> {
+    const tasks = this.startupTasks.splice(0);
+    for (const outcome of await Promise.all(tasks)) if (outcome) throw outcome.error;
+  }
+
   // ---- running -------------------------------------------------------------------
 
   /** The fastify instance, once the HTTP transport has been created (e.g. in `postRegisterHook`). */
@@ -276,9 +300,15 @@ export class ChukMCPServer implements ServerCore {
     return this.httpApp;
   }
 
+  /** The MCP endpoint's path on the HTTP server (`/mcp` unless configured), once the HTTP transport exists. */
+  get mcpPath(): string | undefined {
+    return this.httpPath;
+  }
+
   /** @internal Set by the HTTP transport. */
-  bindHttp(app: FastifyInstance | undefined): void {
+  bindHttp(app: FastifyInstance | undefined, path?: string): void {
     this.httpApp = app;
+    this.httpPath = app ? path : undefined;
   }
 
   /** Starts serving over STDIO or Streamable HTTP; see `RunOptions`. */

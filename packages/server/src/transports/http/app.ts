@@ -59,7 +59,7 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
     mcpRoutes(scope, { server, sessions, options: resolved, policy, modernInflight }),
   );
   for (const e of server.endpoints) app.route({ method: e.method, url: e.path, handler: e.handler });
-  server.bindHttp(app);
+  server.bindHttp(app, resolved.path);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

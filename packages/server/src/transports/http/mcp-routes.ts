@@ -3,7 +3,7 @@
  * opens (or resumes) a session's SSE stream, DELETE ends a session.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AuthInfo } from "../../auth.js";
+import { type AuthInfo, principalOf } from "../../auth.js";
 import { NULL_CHANNEL } from "../../protocol/channel.js";
 import { ErrorCode, invalidRequest, McpHttpError, parseError } from "../../protocol/errors.js";
 import {
@@ -22,6 +22,7 @@ import {
   isLegacyVersion,
   primesSseStreams,
 } from "../../protocol/versions.js";
+import { authenticateRequest } from "./auth-gate.js";
 import { parseEventId } from "./event-store.js";
 import { acceptedTypes, acceptedTypesMemo, checkOriginAndHost, type OriginPolicy } from "./guards.js";
 import { answerModernPost, isModernPost } from "./modern-post.js";
@@ -104,12 +105,12 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     }
   });
 
-  // Synchronous when no verifier is installed: no promise on the hot path.
-  const authenticate = (req: FastifyRequest): Promise<AuthInfo | undefined> | undefined =>
-    server.authVerifier?.verify({ method: req.method, url: req.url, headers: req.headers });
-
-  /** The session a non-initialize request names: 400 without the header, 404 when unknown. */
-  const sessionOf = (req: FastifyRequest): HttpSession => {
+  /**
+   * The session a non-initialize request names: 400 without the header, 404
+   * when unknown — or when it was opened by another user (a session id is
+   * not a credential: one user's id in another's hands finds nothing).
+   */
+  const sessionOf = (req: FastifyRequest, auth: AuthInfo | undefined): HttpSession => {
     const id = header(req, SESSION_HEADER);
     if (!id) {
       // GET and DELETE exist only for legacy sessions: without one, only POST is allowed.
@@ -117,7 +118,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
       throw httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
     }
     const session = sessions.get(id);
-    if (!session) throw httpError(404, ErrorCode.SessionNotFound, "Session not found");
+    if (!session || (session.principal !== "" && session.principal !== principalOf(auth))) {
+      throw httpError(404, ErrorCode.SessionNotFound, "Session not found");
+    }
     return session;
   };
 
@@ -141,7 +144,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
         "Not Acceptable: the client must accept application/json or text/event-stream",
       );
     }
-    const verifying = authenticate(req);
+    // Synchronous when no verifier is installed: no promise on the hot path.
+    const verifying = authenticateRequest(server, req, body);
     const auth = verifying === undefined ? undefined : await verifying;
     if (isModernPost(body, header(req, VERSION_HEADER), header(req, SESSION_HEADER))) {
       deps.modernInflight.count++;
@@ -157,10 +161,13 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   });
 
   /** The legacy session a request belongs to: a throwaway one when stateless. */
-  function legacySessionFor(req: FastifyRequest): { session: HttpSession | undefined; legacy: LegacySession } {
+  function legacySessionFor(
+    req: FastifyRequest,
+    auth: AuthInfo | undefined,
+  ): { session: HttpSession | undefined; legacy: LegacySession } {
     const version = checkVersionHeader(req);
     if (!options.stateless) {
-      const session = sessionOf(req);
+      const session = sessionOf(req, auth);
       return { session, legacy: session.legacy };
     }
     const legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
@@ -195,7 +202,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     auth: AuthInfo | undefined,
   ): Promise<FastifyReply> {
     if (m.kind === "request" && m.message.method === "initialize") return initialize(req, reply, m.message, auth);
-    const { session, legacy } = legacySessionFor(req);
+    const { session, legacy } = legacySessionFor(req, auth);
     if (m.kind === "notification") {
       handleLegacyNotification(server, legacy, m.message);
       return reply.code(202).send();
@@ -223,7 +230,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     if (messages.some((m) => m.kind === "request" && m.message.method === "initialize")) {
       throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be part of a batch");
     }
-    const { session, legacy } = legacySessionFor(req);
+    const { session, legacy } = legacySessionFor(req, auth);
     if (!allowsBatches(legacy.protocolVersion)) {
       throw httpError(
         400,
@@ -264,6 +271,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     }
     if (sessions.full) throw httpError(503, ErrorCode.InternalError, "Too many sessions: try again later");
     const session = sessions.create();
+    session.principal = principalOf(auth);
     const response = await handleLegacyRequest(server, session.legacy, request, NULL_CHANNEL, auth);
     if (!response || "error" in response) {
       sessions.delete(session.id);
@@ -275,8 +283,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
 
   app.get(options.path, async (req, reply) => {
     if (options.stateless) throw statelessRefusal();
-    await authenticate(req);
-    const session = sessionOf(req);
+    const auth = await authenticateRequest(server, req, undefined);
+    const session = sessionOf(req, auth);
     checkVersionHeader(req);
     if (!acceptedTypes(header(req, "accept")).sse) {
       throw httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
@@ -310,8 +318,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
 
   app.delete(options.path, async (req, reply) => {
     if (options.stateless) throw statelessRefusal();
-    await authenticate(req);
-    const session = sessionOf(req);
+    const auth = await authenticateRequest(server, req, undefined);
+    const session = sessionOf(req, auth);
     sessions.delete(session.id);
     req.log.debug({ session: session.id }, "session closed by the client");
     return reply.code(200).send();

@@ -20,6 +20,8 @@ export class HttpSession {
   /** Live POST answer streams, by id, for resumption. */
   readonly streams = new Map<string, OutStream>();
   private nextStream = 0;
+  /** Who opened the session (`principalOf`; "" = anonymous): only they may use it. */
+  principal = "";
 
   constructor(id: string, server: ServerCore, eventStoreSize: number) {
     this.events = new EventStore(eventStoreSize);

@@ -1,0 +1,5 @@
+/** STUB — to be written. */
+import type { FastifyInstance } from "fastify";
+import type { AuthorizationServerContext } from "../context.js";
+
+export async function revocationRoute(_app: FastifyInstance, _ctx: AuthorizationServerContext): Promise<void> {}

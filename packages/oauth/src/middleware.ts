@@ -1,0 +1,176 @@
+/**
+ * OAuthMiddleware: turns a ChukMCPServer into an OAuth 2.1 protected
+ * resource with its own authorization server. Constructed from
+ * `postRegisterHook`, it mounts the endpoints on the server's HTTP app and
+ * installs the token verifier into the server's auth seam: nothing else to
+ * wire. Configuration errors surface in the constructor (options, then the
+ * environment, validated with zod); keys and the store are readied before the
+ * server listens.
+ */
+import { randomBytes } from "node:crypto";
+import formbody from "@fastify/formbody";
+import type { ChukMCPServer, Logger } from "@chuk-mcp/server";
+import type { FastifyInstance } from "fastify";
+import { type OAuthConfig, type OAuthConfigOptions, resolveOAuthConfig } from "./config.js";
+import type { AuthorizationServerContext, AuthorizationServerPaths, AuthorizationServerUrls } from "./context.js";
+import { authorizeRoute } from "./endpoints/authorize.js";
+import { callbackRoute } from "./endpoints/callback.js";
+import { consentRoutes } from "./endpoints/consent.js";
+import { jwksRoute } from "./endpoints/jwks.js";
+import { metadataRoutes } from "./endpoints/metadata.js";
+import { registrationRoute } from "./endpoints/register.js";
+import { revocationRoute } from "./endpoints/revoke.js";
+import { tokenRoute } from "./endpoints/token.js";
+import type { BaseOAuthProvider } from "./provider.js";
+import { OAuthResourceVerifier } from "./resource/verifier.js";
+import { TokenStore } from "./store/token-store.js";
+import { createKeySet } from "./tokens/keys.js";
+
+/** Options of `OAuthMiddleware`; every `OAuthConfigOptions` field may instead come from its environment variable. */
+export interface OAuthMiddlewareOptions extends OAuthConfigOptions {
+  /** The server to protect (HTTP transport). */
+  mcpServer: ChukMCPServer;
+  /** The upstream that knows the users. */
+  provider: BaseOAuthProvider;
+  /** Where the upstream redirects back to (default `/oauth/callback`); must be the path of `provider.redirectUri`. */
+  callbackPath?: string;
+  /** Scopes clients may request (default: none besides what tools require). */
+  scopesSupported?: readonly string[];
+  /** A URL with human-readable documentation, advertised in the metadata. */
+  serviceDocumentation?: string;
+  /** Shown to users on the consent page (default: `provider.name`). */
+  providerName?: string;
+  /** Where clients, grants and upstream tokens live. Default: `new TokenStore({ sandboxId })` (memory, or Redis from `SESSION_PROVIDER`). */
+  tokenStore?: TokenStore;
+  /** The default store's sandbox id (default: the server's name, made key-safe). */
+  sandboxId?: string;
+  /** `"tools"` (default): only `requiresAuth` tools need a token. `"all"`: every request to the MCP endpoint does. */
+  protect?: "tools" | "all";
+  /** The environment to read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_PATHS: Omit<AuthorizationServerPaths, "callback"> = {
+  authorize: "/oauth/authorize",
+  token: "/oauth/token",
+  register: "/oauth/register",
+  revoke: "/oauth/revoke",
+  jwks: "/oauth/jwks",
+  consent: "/oauth/consent",
+};
+
+const sandboxIdOf = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) || "chuk-mcp";
+
+export class OAuthMiddleware {
+  readonly config: OAuthConfig;
+  readonly store: TokenStore;
+  readonly provider: BaseOAuthProvider;
+  /** The verifier installed into the server (also usable on its own). */
+  readonly verifier: OAuthResourceVerifier;
+  /** Resolves once keys and store are ready; rejects if they cannot be. */
+  readonly ready: Promise<AuthorizationServerContext>;
+  readonly #logger: Logger;
+
+  constructor(options: OAuthMiddlewareOptions) {
+    const { mcpServer, provider } = options;
+    this.#logger = mcpServer.logger.child({ component: "oauth" });
+    const env = options.env ?? process.env;
+    const app = mcpServer.http;
+    this.config = resolveOAuthConfig(options, { env, defaultServerUrl: defaultServerUrl(env) });
+    this.provider = provider;
+    this.store =
+      options.tokenStore ??
+      new TokenStore({
+        sandboxId: options.sandboxId ?? sandboxIdOf(mcpServer.info.name),
+        env,
+        externalTokenTtlSeconds: this.config.ttl.externalToken,
+        grantRetentionSeconds: this.config.ttl.refreshToken + this.config.ttl.accessToken,
+        logger: this.#logger,
+      });
+    const paths: AuthorizationServerPaths = { ...DEFAULT_PATHS, callback: options.callbackPath ?? "/oauth/callback" };
+    checkCallback(provider, this.config.issuer, paths.callback);
+    const mcpPath = mcpServer.mcpPath ?? "/mcp";
+    const resource = `${this.config.issuer}${mcpPath}`;
+    const urls: AuthorizationServerUrls = {
+      issuer: this.config.issuer,
+      protectedResourceMetadata: `${this.config.issuer}/.well-known/oauth-protected-resource${mcpPath}`,
+      ...(Object.fromEntries(
+        Object.entries(paths).map(([name, path]) => [name, `${this.config.issuer}${path}`]),
+      ) as unknown as AuthorizationServerPaths),
+    };
+
+    this.ready = this.#prepare(options, paths, urls, resource);
+    this.verifier = new OAuthResourceVerifier(this.ready, { protect: options.protect ?? "tools" });
+    mcpServer.setAuthVerifier(this.verifier);
+    mcpServer.beforeListen(this.ready);
+    if (!app) {
+      this.#logger.warn(
+        "OAuth needs the HTTP transport: over STDIO there is no token to check, and protected tools refuse every call",
+      );
+      return;
+    }
+    app.register(async (scope) => this.#mount(scope, await this.ready));
+  }
+
+  async #prepare(
+    options: OAuthMiddlewareOptions,
+    paths: AuthorizationServerPaths,
+    urls: AuthorizationServerUrls,
+    resource: string,
+  ): Promise<AuthorizationServerContext> {
+    const keys = await createKeySet(this.config.signing, this.#logger);
+    return {
+      config: this.config,
+      keys,
+      store: this.store,
+      provider: this.provider,
+      providerName: options.providerName ?? this.provider.name,
+      scopesSupported: [...(options.scopesSupported ?? [])],
+      serviceDocumentation: options.serviceDocumentation,
+      resource,
+      paths,
+      urls,
+      cookieSecret: randomBytes(32),
+      logger: this.#logger,
+    };
+  }
+
+  async #mount(app: FastifyInstance, ctx: AuthorizationServerContext): Promise<void> {
+    await app.register(formbody);
+    await metadataRoutes(app, ctx);
+    await jwksRoute(app, ctx);
+    await registrationRoute(app, ctx);
+    await authorizeRoute(app, ctx);
+    await consentRoutes(app, ctx);
+    await callbackRoute(app, ctx);
+    await tokenRoute(app, ctx);
+    await revocationRoute(app, ctx);
+    await this.provider.mount?.(app, { issuer: ctx.config.issuer });
+  }
+
+  /** Closes the store if the middleware opened it. */
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+/** The issuer when none is configured: this server's own address (`PORT`, else 8000), on localhost. */
+function defaultServerUrl(env: NodeJS.ProcessEnv): string {
+  const port = Number(env.PORT) > 0 ? Number(env.PORT) : 8000;
+  return `http://localhost:${port}`;
+}
+
+/** The provider must send users back to our callback: a mismatch would only show up as a failed login. */
+function checkCallback(provider: BaseOAuthProvider, issuer: string, callbackPath: string): void {
+  let path: string;
+  try {
+    path = new URL(provider.redirectUri).pathname;
+  } catch {
+    throw new TypeError(`OAuth provider "${provider.name}": redirectUri is not a URL`);
+  }
+  if (path !== callbackPath) {
+    throw new TypeError(
+      `OAuth provider "${provider.name}": redirectUri ${provider.redirectUri} does not end in the callback path ${callbackPath} (expected ${issuer}${callbackPath})`,
+    );
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * A real OAuth-protected MCP server for tests: a ChukMCPServer on a free
+ * loopback port with `OAuthMiddleware` and the development provider, plus a
+ * public `echo`, a `whoami` that requires authentication and a `publish`
+ * that requires the `posts.write` scope.
+ */
+import { ChukMCPServer, type RunningServer, requiresAuth } from "@chuk-mcp/server";
+import { z } from "zod";
+import { DevOAuthProvider, type DevOAuthProviderOptions } from "../../src/dev-provider/index.js";
+import { OAuthMiddleware, type OAuthMiddlewareOptions } from "../../src/middleware.js";
+import { freePort } from "./free-port.js";
+
+export interface StartedOAuthServer {
+  /** `http://127.0.0.1:<port>`: the issuer. */
+  origin: string;
+  /** The MCP endpoint (the tokens' audience). */
+  mcpUrl: string;
+  server: ChukMCPServer;
+  running: RunningServer;
+  middleware: OAuthMiddleware;
+  provider: DevOAuthProvider;
+  close(): Promise<void>;
+}
+
+export interface StartOAuthServerOptions {
+  /** Middleware options besides server, provider and URL. */
+  middleware?: Partial<Omit<OAuthMiddlewareOptions, "mcpServer" | "provider">>;
+  provider?: Partial<DevOAuthProviderOptions>;
+  /** Registers more tools before the server starts. */
+  setup?: (server: ChukMCPServer) => void;
+  /** The environment the middleware reads (default: empty, so the machine's variables do not leak in). */
+  env?: NodeJS.ProcessEnv;
+}
+
+
+export async function startOAuthServer(options: StartOAuthServerOptions = {}): Promise<StartedOAuthServer> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const server = new ChukMCPServer("oauth-test", { version: "1.0.0", logLevel: "silent" });
+  server.tool("echo", { input: { text: z.string() } }, ({ text }) => text);
+  server.tool(
+    "whoami",
+    {},
+    requiresAuth({}, (_args, ctx) => ({
+      userId: ctx.auth.subject,
+      clientId: ctx.auth.clientId,
+      scopes: ctx.auth.scopes,
+    })),
+  );
+  server.tool(
+    "publish",
+    { input: { content: z.string() } },
+    requiresAuth({ scopes: ["posts.write"] }, ({ content }, ctx) => ({
+      content,
+      externalAccessToken: ctx.auth.externalAccessToken ?? null,
+    })),
+  );
+  options.setup?.(server);
+  const provider = new DevOAuthProvider({ serverUrl: origin, ...options.provider });
+  let middleware: OAuthMiddleware | undefined;
+  const running = await server.run({
+    transport: "http",
+    host: "127.0.0.1",
+    port,
+    handleSignals: false,
+    postRegisterHook: (s) => {
+      middleware = new OAuthMiddleware({
+        mcpServer: s,
+        provider,
+        oauthServerUrl: origin,
+        scopesSupported: ["posts.write", "profile.read"],
+        env: options.env ?? {},
+        ...options.middleware,
+      });
+    },
+  });
+  const started = middleware as OAuthMiddleware;
+  return {
+    origin,
+    mcpUrl: `${origin}/mcp`,
+    server,
+    running,
+    middleware: started,
+    provider,
+    close: async () => {
+      await running.close();
+      await started.close();
+    },
+  };
+}
