@@ -8,124 +8,24 @@ import { ChukMCPServer, type RunningServer } from "@chuk-mcp/server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { z } from "zod";
 import { type StartedServer, startEverything } from "./helpers/everything.js";
+import {
+  type Json,
+  jsonOf,
+  LEGACY,
+  META,
+  modernBody,
+  modernPost,
+  openLegacySession,
+  post,
+  type RpcBody,
+  SseReader,
+  VERSION,
+} from "./helpers/mcp-http.js";
 
-const VERSION = "2026-07-28";
-const LEGACY = "2025-11-25";
-const ACCEPT_BOTH = "application/json, text/event-stream";
 const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 /** What the everything server says it is in every modern result's _meta. */
 const EVERYTHING_INFO = { name: "chuk-everything", version: "0.1.0", title: "Everything" };
-
-type Json = Record<string, unknown>;
-
-interface RpcBody {
-  jsonrpc: string;
-  id: string | number | null;
-  result?: Json;
-  error?: { code: number; message: string; data?: unknown };
-}
-
-let nextId = 0;
-
-const META = (extra: Json = {}, caps: Json = {}) => ({
-  "io.modelcontextprotocol/protocolVersion": VERSION,
-  "io.modelcontextprotocol/clientInfo": { name: "http-modern-test", version: "1.0.0" },
-  "io.modelcontextprotocol/clientCapabilities": caps,
-  ...extra,
-});
-
-/** A modern request body: `_meta` built in unless `params._meta` is given. */
-function modernBody(method: string, params: Json = {}, id: string | number = ++nextId) {
-  return { jsonrpc: "2.0", id, method, params: { _meta: META(), ...params } };
-}
-
-/** The headers a conforming client sends for `body`. */
-function headersFor(body: { method: string; params?: Json }): Record<string, string> {
-  const h: Record<string, string> = {
-    "content-type": "application/json",
-    accept: ACCEPT_BOTH,
-    "mcp-protocol-version": VERSION,
-    "mcp-method": body.method,
-  };
-  const p = body.params ?? {};
-  const name = ["tools/call", "prompts/get"].includes(body.method)
-    ? p.name
-    : body.method === "resources/read"
-      ? p.uri
-      : undefined;
-  if (typeof name === "string") h["mcp-name"] = name;
-  return h;
-}
-
-function post(url: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-  return fetch(url, { method: "POST", headers, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
-}
-
-/** POSTs a modern request with the right headers, overridden by `override` (undefined deletes one). */
-function modernPost(
-  url: string,
-  body: { method: string; params?: Json },
-  override: Record<string, string | undefined> = {},
-  signal?: AbortSignal,
-) {
-  const headers = headersFor(body);
-  for (const [k, v] of Object.entries(override)) {
-    if (v === undefined) delete headers[k];
-    else headers[k] = v;
-  }
-  return post(url, body, headers, signal);
-}
-
-async function jsonOf(res: Response, status: number): Promise<RpcBody> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  return (await res.json()) as RpcBody;
-}
-
-/** Reads an SSE response one JSON-RPC message at a time (comments and empty events skipped). */
-class SseReader {
-  private buffer = "";
-  private readonly decoder = new TextDecoder();
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  /** Every event block, raw. */
-  readonly blocks: string[] = [];
-
-  constructor(res: Response) {
-    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    if (!res.body) throw new Error("no body");
-    this.reader = res.body.getReader();
-  }
-
-  /** The next message, or undefined when the stream has ended. */
-  async next(): Promise<Json | undefined> {
-    for (;;) {
-      const end = this.buffer.indexOf("\n\n");
-      if (end !== -1) {
-        const block = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 2);
-        this.blocks.push(block);
-        const data = block
-          .split("\n")
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(5).trimStart())
-          .join("\n");
-        if (data === "") continue;
-        return JSON.parse(data) as Json;
-      }
-      const { value, done } = await this.reader.read();
-      if (done) return undefined;
-      this.buffer += this.decoder.decode(value, { stream: true });
-    }
-  }
-
-  /** Every remaining message until the stream ends. */
-  async rest(): Promise<Json[]> {
-    const out: Json[] = [];
-    for (let m = await this.next(); m !== undefined; m = await this.next()) out.push(m);
-    return out;
-  }
-}
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -133,33 +33,6 @@ function deferred<T>() {
     resolve = r;
   });
   return { promise, resolve };
-}
-
-/** Opens a legacy session (initialize + initialized); returns the headers to use with it. */
-async function openLegacySession(url: string): Promise<Record<string, string>> {
-  const init = await post(
-    url,
-    {
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "legacy-side", version: "1.0.0" } },
-    },
-    { "content-type": "application/json", accept: ACCEPT_BOTH },
-  );
-  const body = await jsonOf(init, 200);
-  expect(body.result?.protocolVersion).toBe(LEGACY);
-  const sessionId = init.headers.get("mcp-session-id");
-  expect(sessionId).toMatch(/^[0-9a-f]{32}$/);
-  const headers = {
-    "content-type": "application/json",
-    accept: ACCEPT_BOTH,
-    "mcp-session-id": sessionId as string,
-    "mcp-protocol-version": LEGACY,
-  };
-  const ready = await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, headers);
-  expect(ready.status).toBe(202);
-  return headers;
 }
 
 describe("the everything server over modern HTTP", () => {
