@@ -1,4 +1,4 @@
-/** @chuk-mcp/oauth — the public API (being built: storage and tokens first). */
+/** @chuk-mcp/oauth — the public API. */
 export {
   DEFAULT_REFRESH_REUSE_GRACE,
   DEFAULT_TTL,
@@ -9,6 +9,18 @@ export {
   type ResolveOAuthConfigContext,
   resolveOAuthConfig,
 } from "./config.js";
+export type {
+  AuthorizationServerContext,
+  AuthorizationServerPaths,
+  AuthorizationServerUrls,
+} from "./context.js";
+export {
+  DEV_CLIENT_ID,
+  DevOAuthProvider,
+  type DevOAuthProviderOptions,
+  type DevProviderLogger,
+  type DevTokenCounters,
+} from "./dev-provider/index.js";
 export {
   AuthorizationEndpointError,
   type AuthorizeErrorCode,
@@ -32,6 +44,25 @@ export {
   TokenEndpointError,
   type TokenErrorCode,
 } from "./errors.js";
+export { OAuthMiddleware, type OAuthMiddlewareOptions } from "./middleware.js";
+export {
+  BaseOAuthProvider,
+  type BaseOAuthProviderOptions,
+  type IdentifyContext,
+  type ProviderMountContext,
+  type UpstreamAuthorizationRequest,
+  type UpstreamAuthorizationStart,
+  type UpstreamCallback,
+  type UpstreamClientAuthentication,
+  type UpstreamEndpoints,
+  UpstreamError,
+  type UpstreamErrorKind,
+  type UpstreamGrant,
+  type UpstreamGrantType,
+  type UpstreamIdentity,
+  type UpstreamRequestExtras,
+} from "./provider.js";
+export { OAuthResourceVerifier, type OAuthResourceVerifierOptions } from "./resource/verifier.js";
 export {
   type AuthorizationCodeRecord,
   type ClientRecord,
@@ -63,6 +94,7 @@ export {
   ACCESS_TOKEN_TYPE,
   type AccessTokenClaims,
   DEFAULT_CLOCK_TOLERANCE,
+  GRANT_ID_CLAIM,
   type IssueAccessTokenParams,
   type IssuedAccessToken,
   issueAccessToken,

@@ -8,8 +8,8 @@
  * server listens.
  */
 import { randomBytes } from "node:crypto";
-import formbody from "@fastify/formbody";
 import type { ChukMCPServer, Logger } from "@chuk-mcp/server";
+import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import { type OAuthConfig, type OAuthConfigOptions, resolveOAuthConfig } from "./config.js";
 import type { AuthorizationServerContext, AuthorizationServerPaths, AuthorizationServerUrls } from "./context.js";

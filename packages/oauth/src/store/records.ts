@@ -14,7 +14,7 @@ export type TokenEndpointAuthMethod = "none" | "client_secret_basic" | "client_s
 /** A registered OAuth client (RFC 7591). */
 export interface ClientRecord {
   clientId: string;
-  /** SHA-256 (hex) of the client secret, for confidential clients; never the secret itself. */
+  /** `hashOpaqueToken` of the client secret (SHA-256, base64url), for confidential clients; never the secret itself. */
   clientSecretHash?: string;
   /** When the client secret expires; 0 or absent = never (RFC 7591 `client_secret_expires_at`). */
   clientSecretExpiresAt?: number;
@@ -52,6 +52,24 @@ export interface PendingAuthorizationRecord {
   createdAt: number;
   /** Anything else the provider needs to finish the flow (nonce, …). */
   extra?: { [key: string]: JsonValue };
+  /**
+   * Where the request stands. `"consent"`: waiting on the consent page, stored
+   * under the consent request id; nothing upstream may come back for it yet.
+   * `"upstream"`: approved and sent to the provider, stored under the upstream
+   * `state`; only these records are honoured by the callback.
+   */
+  stage?: "consent" | "upstream";
+  /** The upstream authorization URL, kept while the consent page waits (it is where Approve sends the browser). */
+  upstreamUrl?: string;
+  /** The upstream `state` in `upstreamUrl`: the key the record moves to once approved. */
+  upstreamState?: string;
+  /** SHA-256 (hex) of the browser cookie of the browser that approved the request: the callback must come from it. */
+  browserBinding?: string;
+  /**
+   * How the user approved: on the consent page, or by a consent remembered
+   * for this user id (then the callback checks the user who logged in is that user).
+   */
+  approval?: { kind: "consent_page" } | { kind: "remembered"; userId: string };
 }
 
 /** A user's approval of a client's scopes (the consent page). */

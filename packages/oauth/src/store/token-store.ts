@@ -192,6 +192,11 @@ export class TokenStore {
     );
   }
 
+  /** Reads a pending request without taking it (the consent page shows it before the user decides). */
+  async getPendingAuthorization(state: string): Promise<PendingAuthorizationRecord | undefined> {
+    return this.#readJson<PendingAuthorizationRecord>(this.#key("pending", sha256Hex(state)));
+  }
+
   /** Takes the request back, once: a second take (a replayed callback) finds nothing. */
   async takePendingAuthorization(state: string): Promise<PendingAuthorizationRecord | undefined> {
     const raw = await this.backend.take(this.#key("pending", sha256Hex(state)));

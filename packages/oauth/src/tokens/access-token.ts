@@ -23,6 +23,9 @@ import type { KeySet } from "./keys.js";
 /** The JOSE `typ` of an access token (RFC 9068 §2.1). */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
+/** The access token's claim naming its grant. */
+export const GRANT_ID_CLAIM = "gid";
+
 /** Default leeway for `exp` / `nbf`, in seconds: covers clock drift between instances, nothing more. */
 export const DEFAULT_CLOCK_TOLERANCE = 30;
 

@@ -4,7 +4,7 @@
  * public `echo`, a `whoami` that requires authentication and a `publish`
  * that requires the `posts.write` scope.
  */
-import { ChukMCPServer, type RunningServer, requiresAuth } from "@chuk-mcp/server";
+import { ChukMCPServer, type Logger, type RunningServer, requiresAuth } from "@chuk-mcp/server";
 import { z } from "zod";
 import { DevOAuthProvider, type DevOAuthProviderOptions } from "../../src/dev-provider/index.js";
 import { OAuthMiddleware, type OAuthMiddlewareOptions } from "../../src/middleware.js";
@@ -30,13 +30,17 @@ export interface StartOAuthServerOptions {
   setup?: (server: ChukMCPServer) => void;
   /** The environment the middleware reads (default: empty, so the machine's variables do not leak in). */
   env?: NodeJS.ProcessEnv;
+  /** The server's logger (default: the framework's own, silent). */
+  logger?: Logger;
 }
-
 
 export async function startOAuthServer(options: StartOAuthServerOptions = {}): Promise<StartedOAuthServer> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const server = new ChukMCPServer("oauth-test", { version: "1.0.0", logLevel: "silent" });
+  const server = new ChukMCPServer("oauth-test", {
+    version: "1.0.0",
+    ...(options.logger ? { logger: options.logger } : { logLevel: "silent" }),
+  });
   server.tool("echo", { input: { text: z.string() } }, ({ text }) => text);
   server.tool(
     "whoami",

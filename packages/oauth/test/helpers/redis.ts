@@ -66,7 +66,6 @@ export async function startRedis(): Promise<TestRedis> {
   throw lastError;
 }
 
-
 /** Sends PING until the answer is +PONG (or the process exits, or 10 s pass). */
 async function waitForPong(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
