@@ -45,7 +45,7 @@ export interface AuthorizationServerContext {
   readonly urls: AuthorizationServerUrls;
   /**
    * Signs and checks the browser cookies of the consent flow (CSRF token,
-   * remembered user): 32 random bytes per process unless configured.
+   * remembered user): derived from the store's encryption key (`OAUTH_ENCRYPTION_KEY`).
    */
   readonly cookieSecret: Uint8Array;
   readonly logger: Logger;

@@ -7,7 +7,6 @@
  * environment, validated with zod); keys and the store are readied before the
  * server listens.
  */
-import { randomBytes } from "node:crypto";
 import type { ChukMCPServer, Logger } from "@chuk-mcp/server";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
@@ -130,7 +129,8 @@ export class OAuthMiddleware {
       resource,
       paths,
       urls,
-      cookieSecret: randomBytes(32),
+      // From OAUTH_ENCRYPTION_KEY: consent cookies survive restarts and work on every instance.
+      cookieSecret: this.store.deriveSecret("chuk-mcp oauth browser cookies v1"),
       logger: this.#logger,
     };
   }

@@ -40,16 +40,17 @@ const STYLE_HASH = `'sha256-${createHash("sha256").update(STYLE, "utf8").digest(
 /** What a username may be: 1–64 characters of letters, digits and `._@-`. */
 export const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
-/** The security headers of every page; `formTarget` is the origin the form's redirect goes to. */
-function pageHeaders(formTarget: string): Record<string, string> {
+/** The security headers of every page. */
+function pageHeaders(): Record<string, string> {
   return {
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
-    // form-action also governs the redirect that follows the POST, hence our callback's origin.
-    "content-security-policy": `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self' ${formTarget}; base-uri 'none'; frame-ancestors 'none'`,
+    // No form-action: browsers apply it to every redirect after the POST, and the chain ends at the
+    // MCP client's own redirect URI, which this page cannot know.
+    "content-security-policy": `default-src 'none'; style-src ${STYLE_HASH}; base-uri 'none'; frame-ancestors 'none'`,
   };
 }
 
@@ -78,7 +79,7 @@ ${body}
 /** The login form. `problem` is shown above it (a refused username); `username` refills the field. */
 export function loginPage(
   fields: LoginFormFields,
-  options: { action: string; formTarget: string; problem?: string; username?: string },
+  options: { action: string; problem?: string; username?: string },
 ): HtmlPage {
   const hidden = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
@@ -100,14 +101,14 @@ ${hidden}
 </form>`;
   return {
     status: options.problem === undefined ? 200 : 400,
-    headers: pageHeaders(options.formTarget),
+    headers: pageHeaders(),
     html: layout("Development login", body),
   };
 }
 
 /** A request the login cannot serve (unknown client or redirect URI): shown, never redirected. */
-export function errorPage(message: string, formTarget: string): HtmlPage {
+export function errorPage(message: string): HtmlPage {
   const body = `<h1>Development login: bad request</h1>
 <p class="error" role="alert">${escapeHtml(message)}</p>`;
-  return { status: 400, headers: pageHeaders(formTarget), html: layout("Development login: bad request", body) };
+  return { status: 400, headers: pageHeaders(), html: layout("Development login: bad request", body) };
 }

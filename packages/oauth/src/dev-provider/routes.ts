@@ -50,7 +50,6 @@ type Params = Record<string, unknown>;
 export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext): Promise<void> {
   // The OAuth middleware registers a form parser for its own endpoints; standing alone, we bring ours.
   if (!app.hasContentTypeParser("application/x-www-form-urlencoded")) await app.register(formbody);
-  const formTarget = new URL(ctx.redirectUri).origin;
 
   const sendPage = (reply: FastifyReply, page: HtmlPage) =>
     reply.code(page.status).headers(page.headers).send(page.html);
@@ -73,7 +72,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
   const checkRequest = (params: Params, reply: FastifyReply): { fields: LoginFormFields } | { sent: FastifyReply } => {
     if (params.client_id !== ctx.clientId) {
       return {
-        sent: sendPage(reply, errorPage("Unknown client_id: this login serves only its own server.", formTarget)),
+        sent: sendPage(reply, errorPage("Unknown client_id: this login serves only its own server.")),
       };
     }
     if (params.redirect_uri !== ctx.redirectUri) {
@@ -81,7 +80,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
       return {
         sent: sendPage(
           reply,
-          errorPage(`Unregistered redirect_uri ${got}; the only one allowed is ${ctx.redirectUri}.`, formTarget),
+          errorPage(`Unregistered redirect_uri ${got}; the only one allowed is ${ctx.redirectUri}.`),
         ),
       };
     }
@@ -112,7 +111,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
   app.get(DEV_IDP_PATHS.authorize, async (request, reply) => {
     const checked = checkRequest(request.query as Params, reply);
     if ("sent" in checked) return checked.sent;
-    return sendPage(reply, loginPage(checked.fields, { action: DEV_IDP_PATHS.authorize, formTarget }));
+    return sendPage(reply, loginPage(checked.fields, { action: DEV_IDP_PATHS.authorize }));
   });
 
   app.post(DEV_IDP_PATHS.authorize, async (request, reply) => {
@@ -126,7 +125,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
     const username = typeof body.username === "string" ? body.username.trim() : "";
     if (!USERNAME.test(username)) {
       const problem = "A username is 1-64 characters: letters, digits and . _ @ -";
-      return sendPage(reply, loginPage(fields, { action: DEV_IDP_PATHS.authorize, formTarget, problem, username }));
+      return sendPage(reply, loginPage(fields, { action: DEV_IDP_PATHS.authorize, problem, username }));
     }
     const code = ctx.store.issueCode({
       userId: `dev:${username}`,

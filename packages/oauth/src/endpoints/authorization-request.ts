@@ -110,9 +110,11 @@ function trustedRedirectUri(client: ClientRecord, requested: string | undefined)
 }
 
 /**
- * The scopes asked for: each must be supported here and, when the client
- * registered scopes, among them. Omitted: the client's registered scopes
- * that are supported, or none.
+ * The scopes asked for: each must be supported here. Omitted: the client's
+ * registered scopes that are supported, or none. A client's registered
+ * `scope` is only that default, not a ceiling: MCP clients register with the
+ * scopes they first need and later step up to more with the same client id
+ * (the spec's step-up flow); the user approves each new scope on the consent page.
  */
 export function requestedScopes(
   ctx: AuthorizationServerContext,
@@ -124,11 +126,6 @@ export function requestedScopes(
   const requested = [...new Set(scope.split(" ").filter((s) => s !== ""))];
   const unsupported = requested.filter((s) => !supported.has(s));
   if (unsupported.length > 0) return { problem: `Unsupported scope: ${printable(unsupported.join(" "))}` };
-  if (client.scopes !== undefined) {
-    const allowed = new Set(client.scopes);
-    const refused = requested.filter((s) => !allowed.has(s));
-    if (refused.length > 0) return { problem: `This client is not registered for scope: ${refused.join(" ")}` };
-  }
   return requested;
 }
 

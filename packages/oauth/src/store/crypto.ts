@@ -3,7 +3,7 @@
  * refresh tokens, states), and AES-256-GCM for the upstream tokens we must be
  * able to read back. Everything here is node:crypto.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { TokenStoreError } from "./errors.js";
 
 /** SHA-256, hex. The secrets hashed here are long random strings, so a plain hash is enough (no salt or stretching). */
@@ -54,6 +54,15 @@ export class Encryptor {
     return [VERSION, iv, body, cipher.getAuthTag()]
       .map((p) => (typeof p === "string" ? p : p.toString("base64url")))
       .join(".");
+  }
+
+  /**
+   * A 32-byte key for another purpose (`label` names it), derived with HKDF:
+   * instances sharing the encryption key share these too, and neither key
+   * reveals the other.
+   */
+  deriveKey(label: string): Uint8Array {
+    return new Uint8Array(hkdfSync("sha256", this.#key, Buffer.alloc(0), label, ENCRYPTION_KEY_BYTES));
   }
 
   /** Decrypts, or throws `TokenStoreError("decryption_failed")` for anything tampered, truncated or under another key. */

@@ -381,6 +381,15 @@ export class TokenStore {
     return this.backend.increment(this.#key("counter", name), windowSeconds * 1000);
   }
 
+  /**
+   * A secret for another purpose (e.g. signing browser cookies), derived from
+   * the encryption key: stable across restarts and shared by every instance
+   * configured with the same `OAUTH_ENCRYPTION_KEY`.
+   */
+  deriveSecret(label: string): Uint8Array {
+    return this.#encryptor.deriveKey(label);
+  }
+
   /** Closes the backend if this store opened it (a passed-in backend or Redis client is left to its owner). */
   async close(): Promise<void> {
     if (this.#ownsBackend) await this.backend.close();

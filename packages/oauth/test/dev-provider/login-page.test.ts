@@ -59,7 +59,8 @@ describe("the login page", () => {
     );
     expect(directives.get("frame-ancestors")).toBe("'none'");
     expect(directives.get("default-src")).toBe("'none'");
-    expect(directives.get("form-action")).toBe(`'self' ${idp.origin}`);
+    // No form-action: it would also govern the redirects after the POST, which end at the MCP client.
+    expect(directives.has("form-action")).toBe(false);
     expect(directives.has("script-src")).toBe(false);
     expect(csp).not.toContain("unsafe-inline");
   });

@@ -167,12 +167,6 @@ describe("after the redirect URI is trusted: errors are redirected with error, s
     expect(expectErrorRedirect(response, client.redirectUri, "invalid_scope").get("state")).toBe("s3");
   });
 
-  test("a supported scope the client did not register → invalid_scope", async () => {
-    const limited = await saveClient(server, { scopes: ["profile.read"] });
-    const response = await startAt(limited, { pkce: newPkce(), scope: "posts.write" });
-    expectErrorRedirect(response, limited.redirectUri, "invalid_scope");
-  });
-
   test("a resource other than this server's MCP endpoint → invalid_target", async () => {
     const response = await startAt(client, { pkce: newPkce(), resource: "https://other.example/mcp", state: "s4" });
     expect(expectErrorRedirect(response, client.redirectUri, "invalid_target").get("state")).toBe("s4");
@@ -235,6 +229,20 @@ describe("a valid request", () => {
       });
       expect(jwtPayload(tokens.body?.access_token as string).aud).toBe(server.mcpUrl);
     }
+  });
+
+  test("a registered scope is a default, not a ceiling: the client may step up to more supported scopes", async () => {
+    const limited = await saveClient(server, { scopes: ["profile.read"] });
+    const first = await authorize(server, limited);
+    expect(first.code).toBeDefined();
+    const stepUp = await authorize(server, limited, { scope: "profile.read posts.write", browser: first.browser });
+    // The wider request asks the user again, even in the browser that approved the narrower one.
+    expect(stepUp.consentPage?.html).toContain("posts.write");
+    const granted = await exchangeCode(server, limited, {
+      code: stepUp.code as string,
+      verifier: stepUp.pkce.verifier,
+    });
+    expect(granted.body?.scope).toBe("profile.read posts.write");
   });
 
   test("an omitted scope means the client's registered scopes, or none", async () => {

@@ -5,6 +5,7 @@
  * every redirect to the client, and no secret in the logs.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { capturingLogger, modernPost } from "../helpers/mcp-requests.js";
 import {
   authorizationUrl,
   authorize,
@@ -22,7 +23,6 @@ import {
   type Tokens,
 } from "../helpers/oauth-flow.js";
 import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
-import { capturingLogger, modernPost } from "../resource/support.js";
 
 let server: StartedOAuthServer;
 let logs: ReturnType<typeof capturingLogger>;
@@ -120,7 +120,7 @@ describe("iss on every redirect to the client", () => {
 });
 
 describe("logs", () => {
-  test("never contain a code, token, verifier, secret, state or cookie value", async () => {
+  test("never contain a code, token (ours or the upstream's), verifier, secret, state or cookie value", async () => {
     const client = await saveClient(server, { authMethod: "client_secret_post" });
     const browser = new TestBrowser();
     const { tokens, authorization } = await obtainTokens(server, { client, browser, state: "secret-client-state" });
@@ -139,8 +139,12 @@ describe("logs", () => {
     );
     expect(forgedCallback.location?.searchParams.get("error")).toBe("server_error");
 
+    const upstream = await server.middleware.store.getUpstreamTokens(jwtPayload(tokens.access_token).sub as string);
+    expect(upstream?.accessToken).toBeDefined();
     const text = logs.text();
     const secrets = [
+      upstream?.accessToken,
+      upstream?.refreshToken,
       authorization.code,
       authorization.pkce.verifier,
       tokens.access_token,
@@ -153,7 +157,7 @@ describe("logs", () => {
       form?.fields.csrf_token,
       ...[...(browser.cookies.get(new URL(server.origin).host)?.values() ?? [])],
     ].filter((s): s is string => typeof s === "string" && s.length > 0);
-    expect(secrets.length).toBeGreaterThanOrEqual(11);
+    expect(secrets.length).toBeGreaterThanOrEqual(13);
     for (const secret of secrets) expect(text).not.toContain(secret);
     // The replay was logged (without its code).
     expect(text).toContain("presented again");

@@ -4,6 +4,7 @@
  * unknown and foreign tokens are answered 200 all the same.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { modernPost } from "../helpers/mcp-requests.js";
 import {
   jwtPayload,
   obtainTokens,
@@ -14,7 +15,6 @@ import {
   type Tokens,
 } from "../helpers/oauth-flow.js";
 import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
-import { modernPost } from "../resource/support.js";
 
 let server: StartedOAuthServer;
 

@@ -32,10 +32,12 @@ export interface StartOAuthServerOptions {
   env?: NodeJS.ProcessEnv;
   /** The server's logger (default: the framework's own, silent). */
   logger?: Logger;
+  /** The port to listen on (default: a free one); a restarted server reuses its predecessor's, so its issuer stays. */
+  port?: number;
 }
 
 export async function startOAuthServer(options: StartOAuthServerOptions = {}): Promise<StartedOAuthServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
   const server = new ChukMCPServer("oauth-test", {
     version: "1.0.0",

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { AuthorizationServerContext } from "../../src/context.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
 import {
   type Answer,
   LEGACY,
@@ -16,7 +15,8 @@ import {
   modernPost,
   openSession,
   parseChallenge,
-} from "./support.js";
+} from "../helpers/mcp-requests.js";
+import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
 
 let started: StartedOAuthServer;
 let ctx: AuthorizationServerContext;

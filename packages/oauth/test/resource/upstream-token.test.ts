@@ -16,8 +16,6 @@ import { UpstreamTokenKeeper } from "../../src/resource/upstream-token.js";
 import type { UpstreamTokens } from "../../src/store/records.js";
 import { TokenStore } from "../../src/store/token-store.js";
 import { freePort } from "../helpers/free-port.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
 import {
   type Answer,
   capturingLogger,
@@ -28,7 +26,9 @@ import {
   openSession,
   parseChallenge,
   toolOutput,
-} from "./support.js";
+} from "../helpers/mcp-requests.js";
+import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { startRedis, type TestRedis } from "../helpers/redis.js";
 
 const quiet = { warn: () => undefined };
 const logs = capturingLogger();

@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import type { AuthorizationServerContext } from "../../src/context.js";
 import { generateSigningKey } from "../../src/tokens/keys.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
 import {
   type Answer,
   claimsFor,
@@ -28,7 +27,8 @@ import {
   publicKeyHmacTokens,
   toolOutput,
   unsignedToken,
-} from "./support.js";
+} from "../helpers/mcp-requests.js";
+import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
 
 let started: StartedOAuthServer;
 let ctx: AuthorizationServerContext;

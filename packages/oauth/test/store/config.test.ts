@@ -101,6 +101,20 @@ describe("TokenStore configuration errors", () => {
   });
 });
 
+describe("secrets derived from the encryption key", () => {
+  test("the same key and label give the same secret in every store; another label or key does not", () => {
+    const a = new TokenStore({ sandboxId: "a", encryptionKey: KEY, env: {} });
+    const b = new TokenStore({ sandboxId: "b", encryptionKey: KEY.toString("base64"), env: {} });
+    const other = new TokenStore({ sandboxId: "a", encryptionKey: randomBytes(32), env: {} });
+    const secret = a.deriveSecret("cookies");
+    expect(secret).toHaveLength(32);
+    expect(Buffer.from(b.deriveSecret("cookies")).equals(Buffer.from(secret))).toBe(true);
+    expect(Buffer.from(a.deriveSecret("other")).equals(Buffer.from(secret))).toBe(false);
+    expect(Buffer.from(other.deriveSecret("cookies")).equals(Buffer.from(secret))).toBe(false);
+    expect(Buffer.from(secret).equals(KEY)).toBe(false);
+  });
+});
+
 describe("TokenStore defaults", () => {
   test("memory, generated key with a warning, default TTLs", async () => {
     const logger = recordingLogger();

@@ -1,5 +1,5 @@
 /**
- * What the resource-server tests share: minting our own access tokens (and
+ * What the OAuth tests share for talking to the MCP endpoint: minting our own access tokens (and
  * forged ones) without the browser flow, plain-fetch JSON-RPC posts for both
  * protocol eras, reading answers that come as JSON or SSE, parsing
  * `WWW-Authenticate`, and a logger whose output the tests can search.
