@@ -2,8 +2,8 @@
 
 export {
   AUTH_ERROR_CODE,
-  type AuthFailure,
   type Authenticated,
+  type AuthFailure,
   type AuthInfo,
   type AuthRequest,
   type AuthRequirement,
