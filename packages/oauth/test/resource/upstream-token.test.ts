@@ -185,11 +185,20 @@ describe("the user must authorize again", () => {
 
     const answers = await Promise.all(Array.from({ length: 3 }, () => publish(token)));
     expect(refreshes() - before).toBe(1);
-    for (const answer of answers) {
+    const descriptions = answers.map((answer) => {
       expect(answer.status).toBe(401);
       const { params } = parseChallenge(answer.headers.get("www-authenticate"));
       expect(params.error).toBe("invalid_token");
-      expect(params.error_description).toBe("The Development login authorization has expired; authorize again");
+      return params.error_description;
+    });
+    // The calls that shared the failed refresh say why; on a busy machine a call may arrive only
+    // after the grant was revoked, and is then refused for that (still invalid_token).
+    expect(descriptions).toContain("The Development login authorization has expired; authorize again");
+    for (const description of descriptions) {
+      expect([
+        "The Development login authorization has expired; authorize again",
+        "The authorization behind the access token has been revoked",
+      ]).toContain(description);
     }
     expect(await ctx.store.getUpstreamTokens(identity.userId)).toBeUndefined();
     expect(await ctx.store.isGrantRevoked(grantId as string)).toBe(true);
