@@ -23,6 +23,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: "providers",
+          include: ["packages/providers-*/test/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["tests/**/*.test.ts"],
           environment: "node",

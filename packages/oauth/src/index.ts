@@ -62,6 +62,14 @@ export {
   type UpstreamIdentity,
   type UpstreamRequestExtras,
 } from "./provider.js";
+export {
+  type ProviderCredentialSpec,
+  type ProviderSettings,
+  type ProviderSetupOptions,
+  providerSetupHook,
+  rebaseUpstreamUrl,
+  resolveProviderSettings,
+} from "./provider-setup.js";
 export { OAuthResourceVerifier, type OAuthResourceVerifierOptions } from "./resource/verifier.js";
 export {
   type AuthorizationCodeRecord,

@@ -1,0 +1,2 @@
+/** @chuk-mcp/providers-github — the public API (being written). */
+export {};

@@ -1,0 +1,2 @@
+/** @chuk-mcp/providers-google-drive — the public API (being written). */
+export {};

@@ -1,0 +1,2 @@
+/** @chuk-mcp/providers-linkedin — the public API (being written). */
+export {};

@@ -1,0 +1,2 @@
+/** @chuk-mcp/providers-oidc — the public API (being written). */
+export {};
