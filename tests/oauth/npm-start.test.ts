@@ -8,11 +8,11 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ROOT } from "../helpers/everything.js";
 import { freePort } from "../helpers/free-port.js";
 import { jsonOf, modernBody, modernPost } from "../helpers/mcp-http.js";
-import { type RunningDemo, startOAuthDemo } from "../helpers/oauth-demo.js";
+import { startOAuthDemo, useOAuthDemo } from "../helpers/oauth-demo.js";
 
 const scriptsOf = (path: string) =>
   (JSON.parse(readFileSync(join(ROOT, path), "utf8")) as { scripts: Record<string, string> }).scripts;
@@ -27,20 +27,14 @@ test("the root `npm start` builds, then runs the OAuth demo; the everything exam
 });
 
 describe("the demo as `npm start` runs it", () => {
-  let demo: RunningDemo;
-  beforeAll(async () => {
-    demo = await startOAuthDemo();
-  });
-  afterAll(async () => {
-    await demo?.close();
-  });
+  const demo = useOAuthDemo();
 
   test("logs where to connect (http://localhost:<PORT>/mcp) and how, and warns that the login is for development", () => {
     const messages = demo.logs().map((r) => ({ level: r.level, msg: String(r.msg) }));
     expect(messages).toContainEqual({ level: 30, msg: `OAuth demo: connect an MCP client to ${demo.mcpUrl}` });
     const hint = messages.find((m) => m.msg.includes("@modelcontextprotocol/inspector"));
     expect(hint?.msg).toContain(demo.mcpUrl);
-    expect(hint?.msg).toContain("Streamable HTTP");
+    expect(hint?.msg).toContain(`--transport http --server-url ${demo.mcpUrl}`);
     const warning = messages.find((m) => m.msg.includes("DevOAuthProvider"));
     expect(warning?.level).toBe(40);
     expect(warning?.msg).toContain("never use it in production");

@@ -140,7 +140,7 @@ export function createOAuthDemo(options: OAuthDemoOptions = {}): OAuthDemo {
       void running.closed.then(() => middleware?.close());
       server.logger.info({ url: mcpUrl }, `OAuth demo: connect an MCP client to ${mcpUrl}`);
       server.logger.info(
-        `To try it: npx @modelcontextprotocol/inspector → Transport "Streamable HTTP", URL ${mcpUrl} → Connect, then sign in with any username`,
+        `To try it: npx @modelcontextprotocol/inspector --transport http --server-url ${mcpUrl}, then run whoami and sign in with any username`,
       );
       return running;
     },

@@ -88,10 +88,11 @@ export async function runServer(server: ChukMCPServer, options: RunOptions): Pro
   const host = h ?? env.HOST ?? "127.0.0.1";
   const port = p ?? env.PORT ?? 8000;
   const http = await createHttpApp(server, { ...httpOptions, bindHost: host, ...(ssl ? { ssl } : {}) });
-  if (postRegisterHook) await postRegisterHook(server);
   try {
+    if (postRegisterHook) await postRegisterHook(server);
     await server.startupComplete();
   } catch (err) {
+    // Nothing listens yet: release the app (and its timers) so the process can exit with the error.
     await http.close();
     throw err;
   }

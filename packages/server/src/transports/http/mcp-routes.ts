@@ -23,6 +23,7 @@ import {
   primesSseStreams,
 } from "../../protocol/versions.js";
 import { authenticateRequest } from "./auth-gate.js";
+import { allowOrigin, answerPreflight } from "./cors.js";
 import { parseEventId } from "./event-store.js";
 import { acceptedTypes, acceptedTypesMemo, checkOriginAndHost, type OriginPolicy } from "./guards.js";
 import { answerModernPost, isModernPost } from "./modern-post.js";
@@ -96,9 +97,11 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   });
 
   // A plain (non-async) hook: it runs on every request, and a promise per request costs throughput.
-  app.addHook("onRequest", (req, _reply, done) => {
+  app.addHook("onRequest", (req, reply, done) => {
     try {
-      checkOriginAndHost(policy, header(req, "host"), header(req, "origin"));
+      const origin = header(req, "origin");
+      checkOriginAndHost(policy, header(req, "host"), origin);
+      if (origin !== undefined) allowOrigin(reply, origin);
       done();
     } catch (err) {
       done(err as Error);
@@ -280,6 +283,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     req.log.debug({ session: session.id }, "session opened");
     return reply.code(200).header(SESSION_HEADER, session.id).send(response);
   }
+
+  // Browsers ask before a cross-origin POST with JSON or any MCP header.
+  app.options(options.path, async (req, reply) => answerPreflight(req, reply));
 
   app.get(options.path, async (req, reply) => {
     if (options.stateless) throw statelessRefusal();
