@@ -18,14 +18,15 @@ import {
 import { afterEach, describe, expect, test } from "vitest";
 import { z } from "zod";
 import {
-  ACCEPT_BOTH,
   type Json,
   jsonOf,
   LEGACY,
+  legacyInitialize,
   modernBody,
   modernPost,
   openLegacySession,
   post,
+  sessionHeaders,
 } from "./helpers/mcp-http.js";
 
 /** Tokens are `<user>:<scope>,<scope>`; "bad" is refused as an invalid token. */
@@ -164,21 +165,8 @@ describe("with a verifier installed", () => {
 
   test("a 2025-03-26 batch with one protected call is refused as a whole", async () => {
     const url = await start(new TestVerifier());
-    const init = await post(
-      url,
-      {
-        jsonrpc: "2.0",
-        id: 0,
-        method: "initialize",
-        params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "t", version: "1" } },
-      },
-      { "content-type": "application/json", accept: ACCEPT_BOTH },
-    );
-    const headers = {
-      "content-type": "application/json",
-      accept: ACCEPT_BOTH,
-      "mcp-session-id": init.headers.get("mcp-session-id") as string,
-    };
+    const init = await legacyInitialize(url, {}, "2025-03-26");
+    const headers = sessionHeaders(init, undefined);
     const batch = [
       { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "open", arguments: {} } },
       { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "whoami", arguments: {} } },
@@ -191,24 +179,9 @@ describe("with a verifier installed", () => {
 
   test("a session opened by one user is not found for another; an anonymous one may be taken up", async () => {
     const url = await start(new TestVerifier());
-    const alice = await post(
-      url,
-      {
-        jsonrpc: "2.0",
-        id: 0,
-        method: "initialize",
-        params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "t", version: "1" } },
-      },
-      { "content-type": "application/json", accept: ACCEPT_BOTH, ...bearer("alice:") },
-    );
-    const sessionId = alice.headers.get("mcp-session-id") as string;
+    const alice = await legacyInitialize(url, bearer("alice:"));
     const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
-    const headers = {
-      "content-type": "application/json",
-      accept: ACCEPT_BOTH,
-      "mcp-session-id": sessionId,
-      "mcp-protocol-version": LEGACY,
-    };
+    const headers = sessionHeaders(alice);
     expect((await post(url, ping, { ...headers, ...bearer("alice:") })).status).toBe(200);
     expect((await post(url, ping, { ...headers, ...bearer("bob:") })).status).toBe(404);
     expect((await post(url, ping, headers)).status).toBe(404);
@@ -229,15 +202,8 @@ describe("protectAll", () => {
     expect(res.headers.get("www-authenticate")).toContain('kind="unauthenticated"');
     expect((await modernPost(url, list, bearer("alice:"))).status).toBe(200);
 
-    const init = {
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "t", version: "1" } },
-    };
-    const plain = { "content-type": "application/json", accept: ACCEPT_BOTH };
-    expect((await post(url, init, plain)).status).toBe(401);
-    const opened = await post(url, init, { ...plain, ...bearer("alice:") });
+    expect((await legacyInitialize(url)).status).toBe(401);
+    const opened = await legacyInitialize(url, bearer("alice:"));
     const session = {
       "mcp-session-id": opened.headers.get("mcp-session-id") as string,
       "mcp-protocol-version": LEGACY,

@@ -124,28 +124,37 @@ export class SseReader {
   }
 }
 
-/** Opens a legacy session (initialize + initialized); returns the headers to use with it. */
-export async function openLegacySession(url: string): Promise<Record<string, string>> {
-  const init = await post(
+/** POSTs a legacy `initialize` asking for protocol `version`, with `headers` besides the usual two. */
+export function legacyInitialize(
+  url: string,
+  headers: Record<string, string> = {},
+  version: string = LEGACY,
+): Promise<Response> {
+  const params = { protocolVersion: version, capabilities: {}, clientInfo: { name: "legacy-side", version: "1.0.0" } };
+  return post(
     url,
-    {
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "legacy-side", version: "1.0.0" } },
-    },
-    { "content-type": "application/json", accept: ACCEPT_BOTH },
+    { jsonrpc: "2.0", id: 0, method: "initialize", params },
+    { "content-type": "application/json", accept: ACCEPT_BOTH, ...headers },
   );
-  const body = await jsonOf(init, 200);
-  expect(body.result?.protocolVersion).toBe(LEGACY);
-  const sessionId = init.headers.get("mcp-session-id");
-  expect(sessionId).toMatch(/^[0-9a-f]{32}$/);
-  const headers = {
+}
+
+/** The headers of a POST in the session that `init` (an `initialize` answer) opened; `version` undefined sends none. */
+export function sessionHeaders(init: Response, version: string | undefined = LEGACY): Record<string, string> {
+  return {
     "content-type": "application/json",
     accept: ACCEPT_BOTH,
-    "mcp-session-id": sessionId as string,
-    "mcp-protocol-version": LEGACY,
+    "mcp-session-id": init.headers.get("mcp-session-id") as string,
+    ...(version === undefined ? {} : { "mcp-protocol-version": version }),
   };
+}
+
+/** Opens a legacy session (initialize + initialized); returns the headers to use with it. */
+export async function openLegacySession(url: string): Promise<Record<string, string>> {
+  const init = await legacyInitialize(url);
+  const body = await jsonOf(init, 200);
+  expect(body.result?.protocolVersion).toBe(LEGACY);
+  expect(init.headers.get("mcp-session-id")).toMatch(/^[0-9a-f]{32}$/);
+  const headers = sessionHeaders(init);
   const ready = await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, headers);
   expect(ready.status).toBe(202);
   return headers;

@@ -5,11 +5,12 @@
  * a real client application would, record what the SDK did with them, and
  * hand every authorization URL to `authorize` (a login without a browser, or
  * a browser page), keeping the redirect it produced. Plus a fetch that
- * records every request the SDK makes.
+ * records every request the SDK makes, and the structured result of a tool.
  */
 import { randomBytes } from "node:crypto";
 import type { OAuthClientProvider as Sdk2OAuthClientProvider } from "@modelcontextprotocol/client";
 import type { OAuthClientProvider as Sdk1OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { expect } from "vitest";
 
 /** What came back to the client's redirect URI. */
 export interface CallbackParams {
@@ -197,3 +198,10 @@ export const grantTypes = (requests: readonly RecordedRequest[]): (string | null
   requests
     .filter((r) => r.url.pathname === "/oauth/token")
     .map((r) => new URLSearchParams(r.body ?? "").get("grant_type"));
+
+/** The structured content of a tool call (SDK 1.x or 2.x) that must have succeeded. */
+export const structured = (result: object): Record<string, unknown> => {
+  const r = result as { isError?: unknown; content?: unknown; structuredContent?: unknown };
+  expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+  return r.structuredContent as Record<string, unknown>;
+};

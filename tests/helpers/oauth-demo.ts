@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { suiteFixture } from "../../packages/oauth/test/helpers/suite-fixture.js";
 import { ROOT } from "./everything.js";
 import { freePort } from "./free-port.js";
 
@@ -87,3 +88,10 @@ export async function startOAuthDemo(env: Record<string, string> = {}, timeoutMs
     },
   };
 }
+
+/** The demo for the file (or `describe`), started with `env` in `beforeAll`, closed in `afterAll`. */
+export const useOAuthDemo = (env: Record<string, string> = {}): RunningDemo =>
+  suiteFixture(
+    () => startOAuthDemo(env),
+    (demo) => demo.close(),
+  );

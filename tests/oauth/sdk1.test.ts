@@ -6,72 +6,32 @@
  * development login, answered over HTTP without a browser) → token →
  * protected tools; refresh once the access token expires; step-up on 403.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import { auth, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { modernBody, modernPost } from "../helpers/mcp-http.js";
-import {
-  grantTypes,
-  oauthRequests,
-  type RecordedRequest,
-  recordingFetch,
-  Sdk1OAuthClient,
-} from "../helpers/oauth-client.js";
-import { type RunningDemo, startOAuthDemo } from "../helpers/oauth-demo.js";
-import { type AuthorizationRedirect, CookieJar, loginWithoutBrowser } from "../helpers/oauth-login.js";
+import { grantTypes, oauthRequests, Sdk1OAuthClient, structured } from "../helpers/oauth-client.js";
+import { useOAuthDemo } from "../helpers/oauth-demo.js";
+import { type AuthorizationRedirect, type HeadlessOAuthClient, headlessOAuthClient } from "../helpers/oauth-login.js";
 
 /** Seconds our access tokens live in this file (the demo reads OAUTH_ACCESS_TOKEN_TTL). */
 const ACCESS_TTL = 3;
 /** A loopback redirect URI nobody listens on: the login stops at the redirect and keeps what it carries. */
 const REDIRECT = "http://127.0.0.1:47613/callback";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const demo = useOAuthDemo({ OAUTH_ACCESS_TOKEN_TTL: String(ACCESS_TTL), OAUTH_CLOCK_TOLERANCE: "0" });
 
-let demo: RunningDemo;
-beforeAll(async () => {
-  demo = await startOAuthDemo({ OAUTH_ACCESS_TOKEN_TTL: String(ACCESS_TTL), OAUTH_CLOCK_TOLERANCE: "0" });
-});
-afterAll(async () => {
-  await demo?.close();
-});
-
-interface Sdk1Setup {
-  oauth: Sdk1OAuthClient;
-  transport: StreamableHTTPClientTransport;
-  client: Client;
-  fetch: typeof fetch;
-  requests: RecordedRequest[];
-  logins: AuthorizationRedirect[];
-}
+type Sdk1Setup = HeadlessOAuthClient<Sdk1OAuthClient, StreamableHTTPClientTransport> & { client: Client };
 
 /** An SDK 1.x client whose user logs in as `username` (consenting, in one browser's cookie jar). */
 function sdk1Client(clientName: string, username: string): Sdk1Setup {
-  const cookies = new CookieJar();
-  const logins: AuthorizationRedirect[] = [];
-  const oauth = new Sdk1OAuthClient({
-    clientName,
-    redirectUrl: REDIRECT,
-    authorize: async (url) => {
-      const login = await loginWithoutBrowser(url, REDIRECT, { username, cookies });
-      logins.push(login);
-      return login;
-    },
-  });
-  const recorder = recordingFetch();
-  const transport = new StreamableHTTPClientTransport(new URL(demo.mcpUrl), {
-    authProvider: oauth,
-    fetch: recorder.fetch,
-  });
-  const client = new Client({ name: clientName, version: "1.0.0" });
-  return { oauth, transport, client, fetch: recorder.fetch, requests: recorder.requests, logins };
+  const setup = { mcpUrl: demo.mcpUrl, redirectUrl: REDIRECT, clientName, username };
+  const oauthClient = headlessOAuthClient(Sdk1OAuthClient, StreamableHTTPClientTransport, setup);
+  return { ...oauthClient, client: new Client({ name: clientName, version: "1.0.0" }) };
 }
-
-type ToolResult = Awaited<ReturnType<Client["callTool"]>>;
-const structured = (result: ToolResult) => {
-  expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-  return result.structuredContent as Record<string, unknown>;
-};
 
 describe("SDK 1.x client: login, protected tools, refresh", () => {
   let c: Sdk1Setup;

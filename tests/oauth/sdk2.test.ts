@@ -6,6 +6,7 @@
  * RFC 9207) → protected tools; refresh after the access token expires; and
  * step-up, which SDK 2.x drives itself on 403 insufficient_scope.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   auth,
   type CallToolResult,
@@ -13,67 +14,31 @@ import {
   UnauthorizedError,
 } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  grantTypes,
-  oauthRequests,
-  type RecordedRequest,
-  recordingFetch,
-  Sdk2OAuthClient,
-} from "../helpers/oauth-client.js";
-import { type RunningDemo, startOAuthDemo } from "../helpers/oauth-demo.js";
-import { type AuthorizationRedirect, CookieJar, loginWithoutBrowser } from "../helpers/oauth-login.js";
+import { grantTypes, oauthRequests, Sdk2OAuthClient, structured } from "../helpers/oauth-client.js";
+import { useOAuthDemo } from "../helpers/oauth-demo.js";
+import { type AuthorizationRedirect, type HeadlessOAuthClient, headlessOAuthClient } from "../helpers/oauth-login.js";
 import { connectModern, MODERN_VERSION, type ModernConnection } from "../helpers/sdk2-client.js";
 
 const ACCESS_TTL = 3;
 const REDIRECT = "http://127.0.0.1:47614/callback";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const demo = useOAuthDemo({ OAUTH_ACCESS_TOKEN_TTL: String(ACCESS_TTL), OAUTH_CLOCK_TOLERANCE: "0" });
 
-let demo: RunningDemo;
-beforeAll(async () => {
-  demo = await startOAuthDemo({ OAUTH_ACCESS_TOKEN_TTL: String(ACCESS_TTL), OAUTH_CLOCK_TOLERANCE: "0" });
-});
-afterAll(async () => {
-  await demo?.close();
-});
+type Sdk2Setup = HeadlessOAuthClient<Sdk2OAuthClient, StreamableHTTPClientTransport>;
 
-interface Sdk2Setup {
-  oauth: Sdk2OAuthClient;
-  transport: StreamableHTTPClientTransport;
-  fetch: typeof fetch;
-  requests: RecordedRequest[];
-  logins: AuthorizationRedirect[];
-}
-
-function sdk2Setup(clientName: string, username: string): Sdk2Setup {
-  const cookies = new CookieJar();
-  const logins: AuthorizationRedirect[] = [];
-  const oauth = new Sdk2OAuthClient({
-    clientName,
+/** An SDK 2.x client whose user logs in as `username` (consenting, in one browser's cookie jar). */
+const sdk2Setup = (clientName: string, username: string): Sdk2Setup =>
+  headlessOAuthClient(Sdk2OAuthClient, StreamableHTTPClientTransport, {
+    mcpUrl: demo.mcpUrl,
     redirectUrl: REDIRECT,
-    authorize: async (url) => {
-      const login = await loginWithoutBrowser(url, REDIRECT, { username, cookies });
-      logins.push(login);
-      return login;
-    },
+    clientName,
+    username,
   });
-  const recorder = recordingFetch();
-  const transport = new StreamableHTTPClientTransport(new URL(demo.mcpUrl), {
-    authProvider: oauth,
-    fetch: recorder.fetch,
-  });
-  return { oauth, transport, fetch: recorder.fetch, requests: recorder.requests, logins };
-}
 
 /** The redirect's query, as the SDK wants it for `finishAuth` (it checks `iss` itself). */
 const callbackParams = (login: AuthorizationRedirect | undefined): URLSearchParams => {
   if (!login?.code) throw new Error(`the login ended without a code (error: ${login?.error ?? "none"})`);
   return login.url.searchParams;
-};
-
-const structured = (result: CallToolResult) => {
-  expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-  return result.structuredContent as Record<string, unknown>;
 };
 
 describe("SDK 2.x client (2026-07-28): login, protected tools, refresh", () => {

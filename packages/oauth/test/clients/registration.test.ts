@@ -121,7 +121,8 @@ describe("clientRecordOf and registrationResponseOf", () => {
     policy,
   );
 
-  test("the record holds the hash, never the secret; the response holds the secret once", () => {
+  /** A fresh secret, and the record of a client holding it until 200. */
+  const confidential = () => {
     const { secret, hash } = generateClientSecret();
     const record = clientRecordOf(metadata, {
       clientId: "c1",
@@ -129,6 +130,11 @@ describe("clientRecordOf and registrationResponseOf", () => {
       clientSecretHash: hash,
       clientSecretExpiresAt: 200,
     });
+    return { secret, hash, record };
+  };
+
+  test("the record holds the hash, never the secret; the response holds the secret once", () => {
+    const { secret, record } = confidential();
     expect(record).toEqual({
       clientId: "c1",
       clientSecretHash: hashOpaqueToken(secret),
@@ -161,13 +167,7 @@ describe("clientRecordOf and registrationResponseOf", () => {
   });
 
   test("verifyClientSecret: the right secret only, until it expires; never for a public client", () => {
-    const { secret, hash } = generateClientSecret();
-    const record = clientRecordOf(metadata, {
-      clientId: "c1",
-      issuedAt: 100,
-      clientSecretHash: hash,
-      clientSecretExpiresAt: 200,
-    });
+    const { secret, hash, record } = confidential();
     expect(verifyClientSecret(record, secret, 150)).toBe(true);
     expect(verifyClientSecret(record, `${secret}x`, 150)).toBe(false);
     expect(verifyClientSecret(record, hash, 150)).toBe(false);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { DevOAuthProvider, type DevOAuthProviderOptions } from "../../src/dev-provider/index.js";
-import { startOAuthServer } from "../helpers/oauth-server.js";
+import { withOAuthServer } from "../helpers/oauth-server.js";
 import { login } from "./dev-idp.js";
 
 const quiet = { warn: () => {} };
@@ -44,16 +44,13 @@ describe("options", () => {
   });
 
   test("each instance has its own client secret: one instance's tokens are not another's", async () => {
-    const a = await startOAuthServer({ provider: { logger: quiet } });
-    try {
+    await withOAuthServer({}, async (a) => {
       const grant = await login(a.provider, "alice");
       const other = new DevOAuthProvider({ serverUrl: a.origin, logger: quiet });
       const err = await other.refreshTokens(grant.tokens).catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "upstream_error" });
       expect((err as Error).message).toContain("HTTP 401");
-    } finally {
-      await a.close();
-    }
+    });
   });
 });
 
@@ -84,8 +81,7 @@ describe("the start-up warning", () => {
 
 describe("inside OAuthMiddleware", () => {
   test("is mounted next to our endpoints and completes the upstream flow", async () => {
-    const server = await startOAuthServer({ provider: { logger: quiet } });
-    try {
+    await withOAuthServer({}, async (server) => {
       const page = await fetch(`${server.origin}/dev-idp/authorize`);
       // Mounted (it answers), and refuses a request without our client and redirect URI.
       expect(page.status).toBe(400);
@@ -93,8 +89,6 @@ describe("inside OAuthMiddleware", () => {
       const grant = await login(server.provider, "alice");
       expect(grant.identity.userId).toBe("dev:alice");
       expect(server.provider.counters.authorization_code).toBe(1);
-    } finally {
-      await server.close();
-    }
+    });
   });
 });

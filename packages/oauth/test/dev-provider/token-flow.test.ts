@@ -7,6 +7,7 @@ import { DevOAuthProvider } from "../../src/dev-provider/index.js";
 import { UpstreamError } from "../../src/provider.js";
 import { generateCodeVerifier } from "../../src/tokens/pkce.js";
 import { freePort } from "../helpers/free-port.js";
+import { rejectionOf } from "../helpers/rejection.js";
 import { type DevIdp, login, loginAtPage, startDevIdp } from "./dev-idp.js";
 
 let idp: DevIdp;
@@ -18,14 +19,7 @@ afterAll(() => idp.close());
 const userinfo = (accessToken: string) =>
   fetch(new URL("/dev-idp/userinfo", idp.origin), { headers: { authorization: `Bearer ${accessToken}` } });
 
-async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const upstreamError = (promise: Promise<unknown>) => rejectionOf(promise, UpstreamError);
 
 describe("authorization code", () => {
   test("start → login form → finish gives the user dev:alice and working tokens", async () => {

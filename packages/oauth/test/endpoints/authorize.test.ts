@@ -4,7 +4,7 @@
  * `error`, `state` and `iss`), the PKCE, scope and resource rules, and what
  * a valid request leads to (the consent page, with the request in the store).
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   authorizationUrl,
   authorize,
@@ -14,19 +14,12 @@ import {
   saveClient,
   TestBrowser,
   type TestClient,
+  useClient,
 } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  server = await startOAuthServer({ provider: { logger: { warn() {} } } });
-  client = await saveClient(server);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useOAuthServer();
+const client = useClient(server);
 
 /** GETs the authorization URL built from `params` (no redirects followed). */
 async function startAt(target: TestClient, params: Parameters<typeof authorizationUrl>[2]) {

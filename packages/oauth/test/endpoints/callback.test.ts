@@ -5,7 +5,7 @@
  * completed login stores the upstream tokens and the consent, remembers the
  * user, and answers the client with a code, its state and our iss.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   authorizationUrl,
   authorize,
@@ -14,20 +14,12 @@ import {
   parseForms,
   saveClient,
   TestBrowser,
-  type TestClient,
+  useClient,
 } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  server = await startOAuthServer({ provider: { logger: { warn() {} } } });
-  client = await saveClient(server);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useOAuthServer();
+const client = useClient(server);
 
 /** Authorize and approve in `browser`; returns the upstream (dev login) URL with its state. */
 async function approveInto(browser: TestBrowser, state = "client-state"): Promise<URL> {

@@ -4,7 +4,7 @@
  * and Deny, single use, and when consent is skipped (same browser, same
  * client, same or fewer scopes) or shown again.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   authorizationUrl,
   authorize,
@@ -15,22 +15,12 @@ import {
   saveClient,
   TestBrowser,
   type TestClient,
+  useClient,
 } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer, withOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  server = await startOAuthServer({
-    provider: { logger: { warn() {} } },
-    middleware: { providerName: "Dev Login" },
-  });
-  client = await saveClient(server, { clientName: "Calendar Helper" });
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useOAuthServer({ middleware: { providerName: "Dev Login" } });
+const client = useClient(server, { clientName: "Calendar Helper" });
 
 /** Opens the consent page for a new request of `target` in `browser`. */
 async function openConsent(
@@ -249,11 +239,7 @@ describe("remembered consent", () => {
 
 describe("on an https issuer", () => {
   test("the cookies are __Host- prefixed and Secure", async () => {
-    const secure = await startOAuthServer({
-      provider: { logger: { warn() {} } },
-      middleware: { oauthServerUrl: "https://auth.example" },
-    });
-    try {
+    await withOAuthServer({ middleware: { oauthServerUrl: "https://auth.example" } }, async (secure) => {
       const target = await saveClient(secure);
       const start = await new TestBrowser().get(authorizationUrl(secure, target, { pkce: newPkce() }));
       expect(start.location?.href.startsWith("https://auth.example/oauth/consent?request=")).toBe(true);
@@ -262,8 +248,6 @@ describe("on an https issuer", () => {
       expect(cookie).toContain("Secure");
       expect(cookie).toContain("Path=/");
       expect(cookie).not.toContain("Domain");
-    } finally {
-      await secure.close();
-    }
+    });
   });
 });

@@ -4,7 +4,7 @@
  * token, a protected tool, refresh. Plus what holds across it: `iss` on
  * every redirect to the client, and no secret in the logs.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { capturingLogger, modernPost } from "../helpers/mcp-requests.js";
 import {
   authorizationUrl,
@@ -22,18 +22,10 @@ import {
   TestBrowser,
   type Tokens,
 } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-let logs: ReturnType<typeof capturingLogger>;
-
-beforeAll(async () => {
-  logs = capturingLogger();
-  server = await startOAuthServer({ provider: { logger: { warn() {} } }, logger: logs.logger });
-});
-afterAll(async () => {
-  await server?.close();
-});
+const logs = capturingLogger();
+const server = useOAuthServer({ logger: logs.logger });
 
 describe("the happy path", () => {
   test("register → authorize → consent → login → callback → code → token → protected tool → refresh", async () => {

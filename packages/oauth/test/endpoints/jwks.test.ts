@@ -1,6 +1,7 @@
 import { type CryptoKey, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { issueAccessToken } from "../../src/tokens/access-token.js";
+import { preflight } from "../helpers/oauth-flow.js";
 import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
 
 /** Members of a private JWK (RFC 7518 §6.2.2, §6.3.2; RFC 8037): none may be published. */
@@ -94,13 +95,10 @@ describe("GET /oauth/jwks", () => {
   test("CORS: readable from any origin, preflight answered, other methods 405", async () => {
     const get = await fetch(`${s.origin}/oauth/jwks`, { headers: { origin: "https://inspector.example" } });
     expect(get.headers.get("access-control-allow-origin")).toBe("*");
-    const preflight = await fetch(`${s.origin}/oauth/jwks`, {
-      method: "OPTIONS",
-      headers: { origin: "https://inspector.example", "access-control-request-method": "GET" },
-    });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
-    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET, HEAD, OPTIONS");
+    const answer = await preflight(`${s.origin}/oauth/jwks`, "GET", { origin: "https://inspector.example" });
+    expect(answer.status).toBe(204);
+    expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+    expect(answer.headers.get("access-control-allow-methods")).toBe("GET, HEAD, OPTIONS");
     for (const method of ["POST", "PUT", "DELETE"]) {
       const res = await fetch(`${s.origin}/oauth/jwks`, { method });
       expect(res.status, method).toBe(405);

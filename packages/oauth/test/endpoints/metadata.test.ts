@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { describe, expect, test } from "vitest";
+import { preflight } from "../helpers/oauth-flow.js";
+import { useOAuthServer } from "../helpers/oauth-server.js";
 
 const SCOPES = ["posts.write", "profile.read"];
 const AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"];
@@ -30,13 +31,7 @@ async function getJson(url: string, headers: Record<string, string> = {}): Promi
 }
 
 describe("metadata: issuer without a path", () => {
-  let s: StartedOAuthServer;
-  beforeAll(async () => {
-    s = await startOAuthServer();
-  });
-  afterAll(async () => {
-    await s.close();
-  });
+  const s = useOAuthServer();
 
   test("RFC 8414 document: every field exact, S256 only, nothing OpenID-specific", async () => {
     const { res, body } = await getJson(`${s.origin}/.well-known/oauth-authorization-server`);
@@ -89,13 +84,9 @@ describe("metadata: issuer without a path", () => {
 
   test("CORS preflight: 204 with the methods and the headers the browser asked for", async () => {
     for (const path of ["/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource/mcp"]) {
-      const res = await fetch(`${s.origin}${path}`, {
-        method: "OPTIONS",
-        headers: {
-          origin: "http://localhost:6274",
-          "access-control-request-method": "GET",
-          "access-control-request-headers": "mcp-protocol-version",
-        },
+      const res = await preflight(`${s.origin}${path}`, "GET", {
+        origin: "http://localhost:6274",
+        "access-control-request-headers": "mcp-protocol-version",
       });
       expect(res.status, path).toBe(204);
       expect(res.headers.get("access-control-allow-origin")).toBe("*");
@@ -106,9 +97,8 @@ describe("metadata: issuer without a path", () => {
   });
 
   test("CORS preflight with a malformed header list falls back to the usual headers", async () => {
-    const res = await fetch(`${s.origin}/.well-known/oauth-authorization-server`, {
-      method: "OPTIONS",
-      headers: { "access-control-request-method": "GET", "access-control-request-headers": "x-a, (bad)" },
+    const res = await preflight(`${s.origin}/.well-known/oauth-authorization-server`, "GET", {
+      "access-control-request-headers": "x-a, (bad)",
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-headers")).toBe("Authorization, Content-Type, MCP-Protocol-Version");
@@ -140,14 +130,8 @@ describe("metadata: issuer with a path", () => {
   // The documents depend on the configured issuer, not on the port we listen on:
   // a fixed issuer (as behind a proxy that maps it to this server) keeps the test simple.
   const issuer = "http://127.0.0.1:9/tenant";
-  let s: StartedOAuthServer;
-  beforeAll(async () => {
-    s = await startOAuthServer({
-      middleware: { oauthServerUrl: issuer, serviceDocumentation: "https://docs.example/oauth" },
-    });
-  });
-  afterAll(async () => {
-    await s.close();
+  const s = useOAuthServer({
+    middleware: { oauthServerUrl: issuer, serviceDocumentation: "https://docs.example/oauth" },
   });
 
   test("path-inserted, path-appended and plain forms all serve the document for the issuer", async () => {
@@ -183,12 +167,9 @@ describe("metadata: issuer with a path", () => {
   });
 
   test("path-inserted forms answer the preflight and refuse other methods too", async () => {
-    const preflight = await fetch(`${s.origin}/.well-known/oauth-authorization-server/tenant`, {
-      method: "OPTIONS",
-      headers: { "access-control-request-method": "GET" },
-    });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    const answer = await preflight(`${s.origin}/.well-known/oauth-authorization-server/tenant`, "GET");
+    expect(answer.status).toBe(204);
+    expect(answer.headers.get("access-control-allow-origin")).toBe("*");
     const post = await fetch(`${s.origin}/.well-known/oauth-protected-resource/tenant/mcp`, { method: "POST" });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD, OPTIONS");

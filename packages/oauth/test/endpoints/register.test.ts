@@ -1,26 +1,22 @@
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { isRegisteredRedirectUri } from "../../src/clients/redirect-uris.js";
 import { verifyClientSecret } from "../../src/clients/secret.js";
 import { hashOpaqueToken } from "../../src/tokens/opaque.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { capturingLogger } from "../helpers/mcp-requests.js";
+import { preflight } from "../helpers/oauth-flow.js";
+import { useOAuthServer, withOAuthServer } from "../helpers/oauth-server.js";
 
 const REGISTRATION_TTL = 3600;
 
 type Json = Record<string, unknown>;
 
 describe("POST /oauth/register", () => {
-  let s: StartedOAuthServer;
+  const s = useOAuthServer({ middleware: { clientRegistrationTtl: REGISTRATION_TTL } });
   let url: string;
 
-  beforeAll(async () => {
-    s = await startOAuthServer({ middleware: { clientRegistrationTtl: REGISTRATION_TTL } });
+  beforeAll(() => {
     url = `${s.origin}/oauth/register`;
-  });
-  afterAll(async () => {
-    await s.close();
   });
 
   const register = (body: unknown, headers: Record<string, string> = {}) =>
@@ -233,18 +229,14 @@ describe("POST /oauth/register", () => {
   });
 
   test("CORS preflight for a browser-based client, and 405 for other methods", async () => {
-    const preflight = await fetch(url, {
-      method: "OPTIONS",
-      headers: {
-        origin: "http://localhost:6274",
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type",
-      },
+    const answer = await preflight(url, "POST", {
+      origin: "http://localhost:6274",
+      "access-control-request-headers": "content-type",
     });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
-    expect(preflight.headers.get("access-control-allow-methods")).toBe("POST, OPTIONS");
-    expect(preflight.headers.get("access-control-allow-headers")).toBe("content-type");
+    expect(answer.status).toBe(204);
+    expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+    expect(answer.headers.get("access-control-allow-methods")).toBe("POST, OPTIONS");
+    expect(answer.headers.get("access-control-allow-headers")).toBe("content-type");
     for (const method of ["GET", "PUT", "DELETE"]) {
       const res = await fetch(url, { method });
       expect(res.status, method).toBe(405);
@@ -255,8 +247,7 @@ describe("POST /oauth/register", () => {
 
 describe("registration TTL", () => {
   test("a registration expires after OAUTH_CLIENT_REGISTRATION_TTL", async () => {
-    const s = await startOAuthServer({ middleware: { clientRegistrationTtl: 1 } });
-    try {
+    await withOAuthServer({ middleware: { clientRegistrationTtl: 1 } }, async (s) => {
       const res = await fetch(`${s.origin}/oauth/register`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -266,36 +257,25 @@ describe("registration TTL", () => {
       expect(await s.middleware.store.getClient(client_id)).toBeDefined();
       await sleep(1100);
       expect(await s.middleware.store.getClient(client_id)).toBeUndefined();
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
 describe("registration logs", () => {
   test("a registration is logged by client id, never with its secret", async () => {
-    const chunks: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        chunks.push(chunk.toString());
-        done();
-      },
-    });
-    const s = await startOAuthServer({ logger: pino({ level: "trace" }, sink) });
-    try {
+    const captured = capturingLogger();
+    await withOAuthServer({ logger: captured.logger }, async (s) => {
       const res = await fetch(`${s.origin}/oauth/register`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ redirect_uris: ["https://c.example/cb"], client_name: "Logged" }),
       });
       const { client_id, client_secret } = (await res.json()) as { client_id: string; client_secret: string };
-      const logs = chunks.join("");
+      const logs = captured.text();
       expect(logs).toContain("registered OAuth client");
       expect(logs).toContain(client_id);
       expect(logs).not.toContain(client_secret);
       expect(logs).not.toContain(hashOpaqueToken(client_secret));
-    } finally {
-      await s.close();
-    }
+    });
   });
 });

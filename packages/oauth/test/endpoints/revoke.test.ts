@@ -3,27 +3,21 @@
  * whole grant, an access token its `jti`; only the owning client can revoke;
  * unknown and foreign tokens are answered 200 all the same.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { modernPost } from "../helpers/mcp-requests.js";
 import {
   jwtPayload,
   obtainTokens,
+  preflight,
   refresh,
   revoke,
   saveClient,
-  type TestClient,
   type Tokens,
+  useClient,
 } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-
-beforeAll(async () => {
-  server = await startOAuthServer({ provider: { logger: { warn() {} } } });
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useOAuthServer();
 
 async function whoami(token: string) {
   return modernPost(server.mcpUrl, "tools/call", { name: "whoami", arguments: {} }, { token });
@@ -90,10 +84,7 @@ describe("an access token", () => {
 });
 
 describe("the request", () => {
-  let client: TestClient;
-  beforeAll(async () => {
-    client = await saveClient(server);
-  });
+  const client = useClient(server);
 
   test("an unknown or malformed token → 200 anyway", async () => {
     expect((await revoke(server, client, "A".repeat(43))).status).toBe(200);
@@ -126,11 +117,8 @@ describe("the request", () => {
   test("CORS: any origin, and the preflight", async () => {
     const response = await revoke(server, client, "x", undefined, { headers: { origin: "https://app.example" } });
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
-    const preflight = await fetch(`${server.origin}/oauth/revoke`, {
-      method: "OPTIONS",
-      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
-    });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+    const answer = await preflight(`${server.origin}/oauth/revoke`, "POST", { origin: "https://app.example" });
+    expect(answer.status).toBe(204);
+    expect(answer.headers.get("access-control-allow-methods")).toContain("POST");
   });
 });

@@ -3,28 +3,22 @@
  * repeated parameters), grant types, headers on every answer (no-store,
  * CORS), client authentication exactly as registered, and `expires_in`.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   authorize,
   exchangeCode,
   jwtPayload,
   obtainTokens,
+  preflight,
   saveClient,
   type TestClient,
   tokenRequest,
+  useClient,
 } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer, withOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-let publicClient: TestClient;
-
-beforeAll(async () => {
-  server = await startOAuthServer({ provider: { logger: { warn() {} } } });
-  publicClient = await saveClient(server);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useOAuthServer();
+const publicClient = useClient(server);
 
 /** A code for `client` and its verifier. */
 async function codeFor(client: TestClient): Promise<{ code: string; verifier: string }> {
@@ -131,13 +125,9 @@ describe("headers", () => {
   });
 
   test("the CORS preflight is answered", async () => {
-    const response = await fetch(`${server.origin}/oauth/token`, {
-      method: "OPTIONS",
-      headers: {
-        origin: "https://inspector.example",
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type, authorization",
-      },
+    const response = await preflight(`${server.origin}/oauth/token`, "POST", {
+      origin: "https://inspector.example",
+      "access-control-request-headers": "content-type, authorization",
     });
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
@@ -299,18 +289,12 @@ describe("client authentication as registered", () => {
 
 describe("expires_in", () => {
   test("equals the configured access-token lifetime, as do the token's exp - iat", async () => {
-    const custom = await startOAuthServer({
-      provider: { logger: { warn() {} } },
-      middleware: { accessTokenTtl: 1234 },
-    });
-    try {
+    await withOAuthServer({ middleware: { accessTokenTtl: 1234 } }, async (custom) => {
       const { tokens } = await obtainTokens(custom);
       expect(tokens.expires_in).toBe(1234);
       const claims = jwtPayload(tokens.access_token);
       expect((claims.exp as number) - (claims.iat as number)).toBe(1234);
-    } finally {
-      await custom.close();
-    }
+    });
   });
 
   test("defaults to 900 seconds", async () => {

@@ -3,7 +3,7 @@
  * revokes what the first redemption issued), PKCE, redirect URI, client and
  * resource binding, expiry, and what is issued.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   authorize,
   exchangeCode,
@@ -12,19 +12,12 @@ import {
   refresh,
   saveClient,
   type TestClient,
+  useClient,
 } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer, withOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  server = await startOAuthServer({ provider: { logger: { warn() {} } } });
-  client = await saveClient(server);
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useOAuthServer();
+const client = useClient(server);
 
 async function codeFor(target: TestClient = client, scope?: string) {
   const result = await authorize(server, target, scope === undefined ? {} : { scope });
@@ -97,8 +90,7 @@ describe("single use", () => {
   });
 
   test("an expired code → invalid_grant", async () => {
-    const short = await startOAuthServer({ provider: { logger: { warn() {} } }, middleware: { authCodeTtl: 1 } });
-    try {
+    await withOAuthServer({ middleware: { authCodeTtl: 1 } }, async (short) => {
       const shortClient = await saveClient(short);
       const result = await authorize(short, shortClient);
       await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -107,9 +99,7 @@ describe("single use", () => {
         verifier: result.pkce.verifier,
       });
       expectError(response, "invalid_grant");
-    } finally {
-      await short.close();
-    }
+    });
   });
 });
 

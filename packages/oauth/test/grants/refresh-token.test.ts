@@ -3,19 +3,12 @@
  * a grace period for concurrent refreshes, binding to the client, scope
  * narrowing (never widening), resource, and the grant id carried forward.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { jwtPayload, obtainTokens, refresh, saveClient, type Tokens } from "../helpers/oauth-flow.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer, withOAuthServer } from "../helpers/oauth-server.js";
 
-let server: StartedOAuthServer;
-
-beforeAll(async () => {
-  // The default grace period (5 s).
-  server = await startOAuthServer({ provider: { logger: { warn() {} } } });
-});
-afterAll(async () => {
-  await server?.close();
-});
+// The default grace period (5 s).
+const server = useOAuthServer();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,11 +52,7 @@ describe("rotation", () => {
 
 describe("reuse after the grace period", () => {
   test("revokes the whole family: the reused token and its successor stop working", async () => {
-    const strict = await startOAuthServer({
-      provider: { logger: { warn() {} } },
-      middleware: { refreshReuseGracePeriod: 1 },
-    });
-    try {
+    await withOAuthServer({ middleware: { refreshReuseGracePeriod: 1 } }, async (strict) => {
       const { client, tokens } = await obtainTokens(strict);
       const rotated = await refresh(strict, client, tokens.refresh_token as string);
       expect(rotated.status).toBe(200);
@@ -72,25 +61,17 @@ describe("reuse after the grace period", () => {
       expectInvalidGrant(await refresh(strict, client, rotated.body?.refresh_token as string));
       const gid = jwtPayload(tokens.access_token).gid as string;
       expect(await strict.middleware.store.isGrantRevoked(gid)).toBe(true);
-    } finally {
-      await strict.close();
-    }
+    });
   });
 
   test("with no grace period, a second presentation is reuse at once", async () => {
-    const none = await startOAuthServer({
-      provider: { logger: { warn() {} } },
-      middleware: { refreshReuseGracePeriod: 0 },
-    });
-    try {
+    await withOAuthServer({ middleware: { refreshReuseGracePeriod: 0 } }, async (none) => {
       const { client, tokens } = await obtainTokens(none);
       const rotated = await refresh(none, client, tokens.refresh_token as string);
       expect(rotated.status).toBe(200);
       expectInvalidGrant(await refresh(none, client, tokens.refresh_token as string));
       expectInvalidGrant(await refresh(none, client, rotated.body?.refresh_token as string));
-    } finally {
-      await none.close();
-    }
+    });
   });
 });
 

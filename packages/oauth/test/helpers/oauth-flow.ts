@@ -3,13 +3,11 @@
  * server from `startOAuthServer()`:
  *
  * - `saveClient` / `registerClient`: a client (straight into the store, or
- *   through `POST /oauth/register`);
- * - `TestBrowser`: fetch with a cookie jar and manual redirects, as a browser
- *   would carry the consent and login cookies;
- * - `authorize`: GET the authorization URL, follow our redirects, answer the
- *   consent page (its form, CSRF token and cookie) and the development login
- *   form (`username`), and stop at the redirect to the client, returning
- *   `code`, `state`, `iss` (or `error`) and every page on the way;
+ *   through `POST /oauth/register`); `useClient`: one saved for the file;
+ * - `TestBrowser`, `parseForms` (from ./browser.ts): a browser over fetch;
+ * - `authorize`: the authorization URL for a client, then `followLogin` (the
+ *   consent page and the development login) to the redirect to the client,
+ *   returning `code`, `state`, `iss` (or `error`) and every page on the way;
  * - `tokenRequest`, `exchangeCode`, `refresh`, `revoke`: the back channel,
  *   authenticating as the client registered (or as told);
  * - `obtainTokens`: all of it in one call.
@@ -18,7 +16,11 @@
 import { generateClientSecret } from "../../src/clients/secret.js";
 import type { ClientRecord, TokenEndpointAuthMethod } from "../../src/store/records.js";
 import { computeCodeChallenge, generateCodeVerifier } from "../../src/tokens/pkce.js";
+import { followLogin, type LoginOptions, type LoginResult, TestBrowser } from "./browser.js";
 import type { StartedOAuthServer } from "./oauth-server.js";
+import { suiteFixture } from "./suite-fixture.js";
+
+export { type BrowserResponse, type HtmlForm, parseForms, TestBrowser } from "./browser.js";
 
 // --- clients -----------------------------------------------------------------
 
@@ -77,6 +79,10 @@ export async function saveClient(server: StartedOAuthServer, options: SaveClient
   };
 }
 
+/** A client saved (as by `saveClient`) in `beforeAll`, after `server` (a `useOAuthServer()`) has started. */
+export const useClient = (server: StartedOAuthServer, options: SaveClientOptions = {}): TestClient =>
+  suiteFixture(() => saveClient(server, options));
+
 /** Registers a client through `POST /oauth/register` (RFC 7591) with `metadata`. */
 export async function registerClient(
   server: StartedOAuthServer,
@@ -110,137 +116,6 @@ export interface Pkce {
 export function newPkce(): Pkce {
   const verifier = generateCodeVerifier();
   return { verifier, challenge: computeCodeChallenge(verifier) };
-}
-
-// --- a browser ---------------------------------------------------------------
-
-/** One response as the browser saw it. */
-export interface BrowserResponse {
-  url: URL;
-  status: number;
-  headers: Headers;
-  /** Where a 3xx points (resolved). */
-  location: URL | undefined;
-  /** The body of a non-redirect response. */
-  html: string;
-}
-
-/** One HTML form, as a browser would submit it. */
-export interface HtmlForm {
-  action: URL;
-  method: string;
-  /** Hidden and text inputs with their values. */
-  fields: Record<string, string>;
-  /** Submit buttons (name and value). */
-  buttons: { name: string; value: string }[];
-}
-
-/** fetch with a cookie jar (per host; name=value only) and manual redirects. */
-export class TestBrowser {
-  /** host → name → value. */
-  readonly cookies = new Map<string, Map<string, string>>();
-
-  async get(url: URL | string): Promise<BrowserResponse> {
-    return this.#send(new URL(url), { method: "GET" });
-  }
-
-  /** Submits `form`, pressing the button named `name` with `value` (and overriding fields with `overrides`). */
-  async submit(
-    form: HtmlForm,
-    button?: { name: string; value: string },
-    overrides: Record<string, string> = {},
-  ): Promise<BrowserResponse> {
-    const fields = new URLSearchParams({ ...form.fields, ...overrides });
-    if (button) fields.set(button.name, button.value);
-    if (form.method !== "post") {
-      const url = new URL(form.action);
-      for (const [k, v] of fields) url.searchParams.set(k, v);
-      return this.get(url);
-    }
-    return this.postForm(form.action, fields);
-  }
-
-  async postForm(url: URL | string, fields: URLSearchParams | Record<string, string>): Promise<BrowserResponse> {
-    return this.#send(new URL(url), {
-      method: "POST",
-      body: new URLSearchParams(fields).toString(),
-      contentType: "application/x-www-form-urlencoded",
-    });
-  }
-
-  /** The cookie header this browser sends to `url`'s host. */
-  cookieHeader(url: URL | string): string | undefined {
-    const jar = this.cookies.get(new URL(url).host);
-    if (!jar || jar.size === 0) return undefined;
-    return [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
-  }
-
-  async #send(url: URL, init: { method: string; body?: string; contentType?: string }): Promise<BrowserResponse> {
-    const headers: Record<string, string> = { accept: "text/html" };
-    const cookie = this.cookieHeader(url);
-    if (cookie) headers.cookie = cookie;
-    if (init.contentType) headers["content-type"] = init.contentType;
-    const response = await fetch(url, {
-      method: init.method,
-      headers,
-      redirect: "manual",
-      ...(init.body === undefined ? {} : { body: init.body }),
-    });
-    this.#store(url, response);
-    const locationHeader = response.headers.get("location");
-    const location = locationHeader === null ? undefined : new URL(locationHeader, url);
-    let html = "";
-    if (location === undefined) html = await response.text();
-    else await response.body?.cancel();
-    return { url, status: response.status, headers: response.headers, location, html };
-  }
-
-  #store(url: URL, response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (eq <= 0) continue;
-      const jar = this.cookies.get(url.host) ?? new Map<string, string>();
-      jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-      this.cookies.set(url.host, jar);
-    }
-  }
-}
-
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (whole, entity: string) => {
-    if (entity.startsWith("#x") || entity.startsWith("#X"))
-      return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-    if (entity.startsWith("#")) return String.fromCodePoint(Number(entity.slice(1)));
-    return ENTITIES[entity.toLowerCase()] ?? whole;
-  });
-}
-
-function attributes(tag: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  for (const m of tag.matchAll(/([a-zA-Z-]+)(?:\s*=\s*"([^"]*)")?/g)) {
-    found[(m[1] as string).toLowerCase()] = decodeEntities(m[2] ?? "");
-  }
-  return found;
-}
-
-/** The forms of an HTML page (actions resolved against `base`). */
-export function parseForms(html: string, base: URL): HtmlForm[] {
-  return [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map((m) => {
-    const form = attributes(m[1] as string);
-    const fields: Record<string, string> = {};
-    for (const input of (m[2] as string).matchAll(/<input\b([^>]*)>/gi)) {
-      const a = attributes(input[1] as string);
-      if (a.name) fields[a.name] = a.value ?? "";
-    }
-    const buttons = [...(m[2] as string).matchAll(/<button\b([^>]*)>/gi)]
-      .map((b) => attributes(b[1] as string))
-      .filter((a) => a.name !== undefined)
-      .map((a) => ({ name: a.name as string, value: a.value ?? "" }));
-    return { action: new URL(form.action ?? "", base), method: (form.method ?? "get").toLowerCase(), fields, buttons };
-  });
 }
 
 // --- the authorization flow ---------------------------------------------------
@@ -282,19 +157,13 @@ export function authorizationUrl(
   return url;
 }
 
-export interface AuthorizeOptions extends AuthorizationParams {
+export interface AuthorizeOptions extends AuthorizationParams, LoginOptions {
   /** The browser to use (keeps cookies across flows); default a new one. */
   browser?: TestBrowser;
-  /** The consent page's button (default "approve"). */
-  decision?: "approve" | "deny";
-  /** The development login's username (default "ada"). */
-  username?: string;
 }
 
 /** Where the flow ended: the redirect to the client and what it carries. */
-export interface AuthorizeResult {
-  /** The redirect to the client's redirect URI. */
-  redirect: URL;
+export interface AuthorizeResult extends LoginResult {
   code: string | undefined;
   state: string | undefined;
   iss: string | undefined;
@@ -302,12 +171,6 @@ export interface AuthorizeResult {
   errorDescription: string | undefined;
   pkce: Pkce;
   browser: TestBrowser;
-  /** Every response on the way, in order. */
-  responses: BrowserResponse[];
-  /** The consent page, when one was shown. */
-  consentPage: BrowserResponse | undefined;
-  /** Whether the development login form was shown (and filled). */
-  loggedIn: boolean;
 }
 
 /** Runs the browser side of the flow for `client` until the redirect back to it. Throws on anything else. */
@@ -319,57 +182,19 @@ export async function authorize(
   const browser = options.browser ?? new TestBrowser();
   const pkce = options.pkce ?? newPkce();
   const start = authorizationUrl(server, client, { ...options, pkce });
-  const responses: BrowserResponse[] = [];
-  let consentPage: BrowserResponse | undefined;
-  let loggedIn = false;
-  const redirectBase = new URL(start.searchParams.get("redirect_uri") ?? client.redirectUri);
-
-  let response = await browser.get(start);
-  for (let step = 0; step < 20; step++) {
-    responses.push(response);
-    if (response.location !== undefined) {
-      const next = response.location;
-      if (next.origin === redirectBase.origin && next.pathname === redirectBase.pathname) {
-        const p = next.searchParams;
-        const get = (name: string) => p.get(name) ?? undefined;
-        return {
-          redirect: next,
-          code: get("code"),
-          state: get("state"),
-          iss: get("iss"),
-          error: get("error"),
-          errorDescription: get("error_description"),
-          pkce,
-          browser,
-          responses,
-          consentPage,
-          loggedIn,
-        };
-      }
-      response = await browser.get(next);
-      continue;
-    }
-    if (response.status !== 200) {
-      throw new Error(`HTTP ${response.status} at ${response.url.pathname}: ${response.html.slice(0, 500)}`);
-    }
-    const [form] = parseForms(response.html, response.url);
-    if (form === undefined) throw new Error(`a page without a form at ${response.url.pathname}`);
-    if (response.url.pathname === "/oauth/consent") {
-      consentPage = response;
-      const decision = options.decision ?? "approve";
-      response = await browser.submit(form, { name: "decision", value: decision });
-    } else if ("username" in form.fields) {
-      loggedIn = true;
-      response = await browser.submit(
-        form,
-        { name: "action", value: "login" },
-        { username: options.username ?? "ada" },
-      );
-    } else {
-      throw new Error(`an unexpected form at ${response.url.pathname}`);
-    }
-  }
-  throw new Error("the flow did not come back to the client within 20 steps");
+  const redirectUri = new URL(start.searchParams.get("redirect_uri") ?? client.redirectUri);
+  const login = await followLogin(browser, start, redirectUri, options);
+  const get = (name: string) => login.redirect.searchParams.get(name) ?? undefined;
+  return {
+    ...login,
+    code: get("code"),
+    state: get("state"),
+    iss: get("iss"),
+    error: get("error"),
+    errorDescription: get("error_description"),
+    pkce,
+    browser,
+  };
 }
 
 // --- the back channel --------------------------------------------------------
@@ -515,6 +340,10 @@ export async function obtainTokens(
     throw new Error(`token request failed: ${response.status} ${JSON.stringify(response.body)}`);
   return { client, tokens: response.body as unknown as Tokens, authorization };
 }
+
+/** A CORS preflight: `OPTIONS url` asking for `method`, with `headers` (`origin`, `access-control-request-headers`). */
+export const preflight = (url: string, method: string, headers: Record<string, string> = {}): Promise<Response> =>
+  fetch(url, { method: "OPTIONS", headers: { "access-control-request-method": method, ...headers } });
 
 /** The payload of a JWT, unverified (for assertions). */
 export function jwtPayload(token: string): Record<string, unknown> {

@@ -6,9 +6,11 @@
  */
 import { ChukMCPServer, type Logger, type RunningServer, requiresAuth } from "@chuk-mcp/server";
 import { z } from "zod";
+import type { AuthorizationServerContext } from "../../src/context.js";
 import { DevOAuthProvider, type DevOAuthProviderOptions } from "../../src/dev-provider/index.js";
 import { OAuthMiddleware, type OAuthMiddlewareOptions } from "../../src/middleware.js";
 import { freePort } from "./free-port.js";
+import { suiteFixture } from "./suite-fixture.js";
 
 export interface StartedOAuthServer {
   /** `http://127.0.0.1:<port>`: the issuer. */
@@ -93,4 +95,48 @@ export async function startOAuthServer(options: StartOAuthServerOptions = {}): P
       await started.close();
     },
   };
+}
+
+/** The development provider's logger, silenced (its warning that it is for development only). */
+const quietLogger = { warn: () => undefined };
+
+/** `options` with the development provider quiet unless `options.provider.logger` says otherwise. */
+const quietly = (options: StartOAuthServerOptions): StartOAuthServerOptions => ({
+  ...options,
+  provider: { logger: quietLogger, ...options.provider },
+});
+
+/** A `StartedOAuthServer` with its authorization server context (keys, store, config) ready. */
+export interface OAuthServerFixture extends StartedOAuthServer {
+  ctx: AuthorizationServerContext;
+}
+
+/**
+ * One server for the file (or `describe`), its development provider quiet:
+ * started in `beforeAll` (with `options`, or what `options()` resolves to
+ * then), closed in `afterAll`, usable once `beforeAll` has run.
+ */
+export function useOAuthServer(
+  options: StartOAuthServerOptions | (() => Promise<StartOAuthServerOptions>) = {},
+): OAuthServerFixture {
+  return suiteFixture(
+    async () => {
+      const started = await startOAuthServer(quietly(typeof options === "function" ? await options() : options));
+      return { ...started, ctx: await started.middleware.ready };
+    },
+    (started) => started.close(),
+  );
+}
+
+/** Runs `body` against a server of its own (its development provider quiet), closed afterwards whatever happens. */
+export async function withOAuthServer<T>(
+  options: StartOAuthServerOptions,
+  body: (server: StartedOAuthServer) => Promise<T>,
+): Promise<T> {
+  const server = await startOAuthServer(quietly(options));
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
 }

@@ -16,6 +16,7 @@ import {
 import type { UpstreamTokens } from "../../src/store/records.js";
 import { computeCodeChallenge } from "../../src/tokens/pkce.js";
 import { freePort } from "../helpers/free-port.js";
+import { rejectionOf } from "../helpers/rejection.js";
 import { CALLBACK, StandInProvider, type StandInUpstream, standInOptions, startStandIn } from "./stand-in-upstream.js";
 
 let upstream: StandInUpstream;
@@ -50,14 +51,7 @@ async function started(provider: StandInProvider, query: Record<string, string> 
   };
 }
 
-async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const upstreamError = (promise: Promise<unknown>) => rejectionOf(promise, UpstreamError);
 
 const stored = (overrides: Partial<UpstreamTokens> = {}): UpstreamTokens => ({
   accessToken: "old-access",

@@ -4,8 +4,7 @@
  * modern era, and the session's GET (SSE stream) and DELETE — while a
  * session still belongs to the user who opened it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { AuthorizationServerContext } from "../../src/context.js";
+import { beforeAll, describe, expect, test } from "vitest";
 import {
   type Answer,
   LEGACY,
@@ -16,26 +15,19 @@ import {
   openSession,
   parseChallenge,
 } from "../helpers/mcp-requests.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer } from "../helpers/oauth-server.js";
 
-let started: StartedOAuthServer;
-let ctx: AuthorizationServerContext;
+const started = useOAuthServer({ middleware: { protect: "all" } });
 let url: string;
 let bare: string;
 let alice: string;
 let bob: string;
 
 beforeAll(async () => {
-  started = await startOAuthServer({ middleware: { protect: "all" }, provider: { logger: { warn: () => undefined } } });
-  ctx = await started.middleware.ready;
   url = started.mcpUrl;
   bare = `Bearer resource_metadata="${started.origin}/.well-known/oauth-protected-resource/mcp"`;
-  alice = (await mintToken(ctx, { subject: "alice" })).token;
-  bob = (await mintToken(ctx, { subject: "bob" })).token;
-});
-
-afterAll(async () => {
-  await started?.close();
+  alice = (await mintToken(started.ctx, { subject: "alice" })).token;
+  bob = (await mintToken(started.ctx, { subject: "bob" })).token;
 });
 
 function expectChallenge(answer: Answer, challenge: string): void {

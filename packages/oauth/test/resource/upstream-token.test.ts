@@ -9,7 +9,6 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { AuthorizationServerContext } from "../../src/context.js";
 import type { DevOAuthProvider } from "../../src/dev-provider/index.js";
 import type { UpstreamGrant } from "../../src/provider.js";
 import { UpstreamTokenKeeper } from "../../src/resource/upstream-token.js";
@@ -27,33 +26,20 @@ import {
   parseChallenge,
   toolOutput,
 } from "../helpers/mcp-requests.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer, withOAuthServer } from "../helpers/oauth-server.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 
-const quiet = { warn: () => undefined };
 const logs = capturingLogger();
 /** Every credential the tests handle: none may appear in the logs. */
 const secrets = new Set<string>();
 
-let started: StartedOAuthServer;
-let ctx: AuthorizationServerContext;
-let provider: DevOAuthProvider;
+// Upstream tokens live an hour at the IdP: "near expiry" is what our store says, so each test decides it.
+const started = useOAuthServer({ logger: logs.logger, provider: { accessTokenTtl: 3600 } });
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-beforeAll(async () => {
-  // Upstream tokens live an hour at the IdP: "near expiry" is what our store says, so each test decides it.
-  started = await startOAuthServer({ logger: logs.logger, provider: { accessTokenTtl: 3600, logger: quiet } });
-  ctx = await started.middleware.ready;
-  provider = started.provider;
-});
-
-afterAll(async () => {
-  await started?.close();
-});
-
 /** Logs `username` in at the development IdP, through its login form, as a browser would. */
-async function upstreamLogin(username: string, idp: DevOAuthProvider = provider): Promise<UpstreamGrant> {
+async function upstreamLogin(username: string, idp: DevOAuthProvider = started.provider): Promise<UpstreamGrant> {
   const state = randomUUID();
   const start = await idp.startAuthorization({ state, scopes: ["posts.write"] });
   const authorizeUrl = new URL(start.url);
@@ -85,7 +71,7 @@ function remember(tokens: UpstreamTokens | undefined): void {
 
 /** Our access token for `userId` with `posts.write`, as the token endpoint would issue it. */
 async function accessTokenFor(userId: string) {
-  const minted = await mintToken(ctx, { subject: userId, scopes: ["posts.write"] });
+  const minted = await mintToken(started.ctx, { subject: userId, scopes: ["posts.write"] });
   secrets.add(minted.token);
   return minted;
 }
@@ -99,12 +85,12 @@ const externalTokenOf = (answer: Answer): string => {
   return (toolOutput(answer) as { externalAccessToken: string }).externalAccessToken;
 };
 
-const refreshes = () => provider.counters.refresh_token;
+const refreshes = () => started.provider.counters.refresh_token;
 
 describe("a fresh upstream token", () => {
   test("is handed to the handler as is, with no refresh", async () => {
     const { identity, tokens } = await upstreamLogin("fresh");
-    await ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 3600 });
+    await started.ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 3600 });
     const before = refreshes();
     const { token } = await accessTokenFor(identity.userId);
     expect(externalTokenOf(await publish(token))).toBe(tokens.accessToken);
@@ -115,7 +101,7 @@ describe("a fresh upstream token", () => {
     const userId = `dev:no-refresh-${randomUUID()}`;
     const upstream = { accessToken: `at-${randomUUID()}`, expiresAt: nowSeconds() + 60, scopes: ["posts"] };
     remember(upstream);
-    await ctx.store.saveUpstreamTokens(userId, upstream);
+    await started.ctx.store.saveUpstreamTokens(userId, upstream);
     const before = refreshes();
     const { token } = await accessTokenFor(userId);
     expect(externalTokenOf(await publish(token))).toBe(upstream.accessToken);
@@ -126,7 +112,7 @@ describe("a fresh upstream token", () => {
 describe("an upstream token near expiry or expired", () => {
   test("10 concurrent calls → one refresh at the IdP; every handler sees the new token, and the API takes it", async () => {
     const { identity, tokens } = await upstreamLogin("concurrent");
-    await ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 120 });
+    await started.ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 120 });
     const before = refreshes();
     const { token } = await accessTokenFor(identity.userId);
     const seen = (await Promise.all(Array.from({ length: 10 }, () => publish(token)))).map(externalTokenOf);
@@ -136,7 +122,7 @@ describe("an upstream token near expiry or expired", () => {
     expect(fresh).not.toBe(tokens.accessToken);
     expect(new Set(seen)).toEqual(new Set([fresh]));
 
-    const stored = await ctx.store.getUpstreamTokens(identity.userId);
+    const stored = await started.ctx.store.getUpstreamTokens(identity.userId);
     remember(stored);
     expect(stored?.accessToken).toBe(fresh);
     // The IdP rotates refresh tokens: the stored one is the new one.
@@ -145,7 +131,7 @@ describe("an upstream token near expiry or expired", () => {
     expect(stored?.expiresAt).toBeGreaterThan(nowSeconds() + 3000);
 
     // The refreshed token is real: the IdP's API accepts it.
-    const posted = await fetch(provider.postsUrl, {
+    const posted = await fetch(started.provider.postsUrl, {
       method: "POST",
       headers: { authorization: `Bearer ${fresh}`, "content-type": "application/json" },
       body: JSON.stringify({ content: "refreshed" }),
@@ -159,7 +145,7 @@ describe("an upstream token near expiry or expired", () => {
 
   test("an expired token is refreshed before the handler runs (legacy session)", async () => {
     const { identity, tokens } = await upstreamLogin("expired");
-    await ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() - 10 });
+    await started.ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() - 10 });
     const before = refreshes();
     const { token } = await accessTokenFor(identity.userId);
     const { sessionId } = await openSession(started.mcpUrl, token);
@@ -178,8 +164,8 @@ describe("an upstream token near expiry or expired", () => {
 describe("the user must authorize again", () => {
   test("the upstream refuses the refresh (invalid_grant) → 401 invalid_token, upstream tokens deleted, grant revoked", async () => {
     const { identity, tokens } = await upstreamLogin("disabled");
-    await ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 60 });
-    expect(provider.revokeUser(identity.userId)).toBeGreaterThan(0);
+    await started.ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 60 });
+    expect(started.provider.revokeUser(identity.userId)).toBeGreaterThan(0);
     const { token, grantId } = await accessTokenFor(identity.userId);
     const before = refreshes();
 
@@ -200,8 +186,8 @@ describe("the user must authorize again", () => {
         "The authorization behind the access token has been revoked",
       ]).toContain(description);
     }
-    expect(await ctx.store.getUpstreamTokens(identity.userId)).toBeUndefined();
-    expect(await ctx.store.isGrantRevoked(grantId as string)).toBe(true);
+    expect(await started.ctx.store.getUpstreamTokens(identity.userId)).toBeUndefined();
+    expect(await started.ctx.store.isGrantRevoked(grantId as string)).toBe(true);
     // The grant is gone: the same access token is refused even for a public tool.
     const echo = await modernPost(started.mcpUrl, "tools/call", { name: "echo", arguments: { text: "x" } }, { token });
     expect(echo.status).toBe(401);
@@ -217,7 +203,7 @@ describe("the user must authorize again", () => {
     expect(params.error_description).toBe(
       "No Development login authorization is stored for this user; authorize again",
     );
-    expect(await ctx.store.isGrantRevoked(grantId as string)).toBe(true);
+    expect(await started.ctx.store.isGrantRevoked(grantId as string)).toBe(true);
   });
 
   test("a public tool never touches the upstream tokens", async () => {
@@ -229,24 +215,16 @@ describe("the user must authorize again", () => {
       { token },
     );
     expect(answer.status).toBe(200);
-    expect(await ctx.store.isGrantRevoked(grantId as string)).toBe(false);
+    expect(await started.ctx.store.isGrantRevoked(grantId as string)).toBe(false);
   });
 });
 
 describe("an unreachable upstream", () => {
-  let offline: StartedOAuthServer;
-  let offlineCtx: AuthorizationServerContext;
-
-  beforeAll(async () => {
-    // The provider's endpoints point at a port nobody listens on.
-    const dead = `http://127.0.0.1:${await freePort()}`;
-    offline = await startOAuthServer({ logger: logs.logger, provider: { serverUrl: dead, logger: quiet } });
-    offlineCtx = await offline.middleware.ready;
-  });
-
-  afterAll(async () => {
-    await offline?.close();
-  });
+  // The provider's endpoints point at a port nobody listens on.
+  const offline = useOAuthServer(async () => ({
+    logger: logs.logger,
+    provider: { serverUrl: `http://127.0.0.1:${await freePort()}` },
+  }));
 
   const stored = (expiresAt: number): UpstreamTokens => {
     const tokens = { accessToken: `at-${randomUUID()}`, refreshToken: `rt-${randomUUID()}`, expiresAt, scopes: [] };
@@ -255,7 +233,7 @@ describe("an unreachable upstream", () => {
   };
 
   const call = async (userId: string) => {
-    const { token } = await mintToken(offlineCtx, { subject: userId, scopes: ["posts.write"] });
+    const { token } = await mintToken(offline.ctx, { subject: userId, scopes: ["posts.write"] });
     secrets.add(token);
     return modernPost(offline.mcpUrl, "tools/call", { name: "publish", arguments: { content: "x" } }, { token });
   };
@@ -263,21 +241,21 @@ describe("an unreachable upstream", () => {
   test("token near expiry: the refresh fails, the current token is still used", async () => {
     const userId = `dev:${randomUUID()}`;
     const tokens = stored(nowSeconds() + 60);
-    await offlineCtx.store.saveUpstreamTokens(userId, tokens);
+    await offline.ctx.store.saveUpstreamTokens(userId, tokens);
     expect(externalTokenOf(await call(userId))).toBe(tokens.accessToken);
     // Still stored: a failed refresh ends nothing.
-    expect((await offlineCtx.store.getUpstreamTokens(userId))?.accessToken).toBe(tokens.accessToken);
+    expect((await offline.ctx.store.getUpstreamTokens(userId))?.accessToken).toBe(tokens.accessToken);
   });
 
   test("token expired: 502 saying the upstream could not refresh; nothing is revoked", async () => {
     const userId = `dev:${randomUUID()}`;
-    await offlineCtx.store.saveUpstreamTokens(userId, stored(nowSeconds() - 5));
+    await offline.ctx.store.saveUpstreamTokens(userId, stored(nowSeconds() - 5));
     const answer = await call(userId);
     expect(answer.status).toBe(502);
     expect(answer.headers.get("www-authenticate")).toBeNull();
     expect(answer.body?.error?.message).toBe("Development login could not refresh the authorization; try again later");
     expect(JSON.stringify(answer.body)).not.toContain("127.0.0.1");
-    expect(await offlineCtx.store.getUpstreamTokens(userId)).toBeDefined();
+    expect(await offline.ctx.store.getUpstreamTokens(userId)).toBeDefined();
   });
 });
 
@@ -301,7 +279,7 @@ describe("with Redis", () => {
       await stores[0]?.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 30 });
       const instances = stores.map((store) => ({
         keeper: new UpstreamTokenKeeper(),
-        ctx: { store, provider, providerName: provider.name, logger: ctx.logger },
+        ctx: { store, provider: started.provider, providerName: started.provider.name, logger: started.ctx.logger },
       }));
       const before = refreshes();
       const results = await Promise.all(
@@ -323,28 +301,24 @@ describe("with Redis", () => {
   test("the store goes down → 503 with Retry-After, no stack; a public tool without a token still works", async () => {
     const down = await startRedis();
     const store = new TokenStore({ sandboxId: "resource-down", redisUrl: down.url, env: {} });
-    const server = await startOAuthServer({
-      logger: logs.logger,
-      provider: { logger: quiet },
-      middleware: { tokenStore: store },
-    });
     try {
-      const c = await server.middleware.ready;
-      const { token } = await mintToken(c, { subject: "dev:redis-user" });
-      secrets.add(token);
-      const whoami = () => modernPost(server.mcpUrl, "tools/call", { name: "whoami", arguments: {} }, { token });
-      // Up: no upstream tokens for this user, but the store answers (401, not 503).
-      expect((await whoami()).status).toBe(401);
-      await down.stop();
-      const answer = await whoami();
-      expect(answer.status).toBe(503);
-      expect(answer.headers.get("retry-after")).toBe("5");
-      expect(answer.body?.error?.message).toBe("The authorization store is unavailable; try again shortly");
-      expect(JSON.stringify(answer.body)).not.toMatch(/at |Redis|ECONNREFUSED|stack/);
-      const echo = await modernPost(server.mcpUrl, "tools/call", { name: "echo", arguments: { text: "up" } });
-      expect(echo.status).toBe(200);
+      await withOAuthServer({ logger: logs.logger, middleware: { tokenStore: store } }, async (server) => {
+        const c = await server.middleware.ready;
+        const { token } = await mintToken(c, { subject: "dev:redis-user" });
+        secrets.add(token);
+        const whoami = () => modernPost(server.mcpUrl, "tools/call", { name: "whoami", arguments: {} }, { token });
+        // Up: no upstream tokens for this user, but the store answers (401, not 503).
+        expect((await whoami()).status).toBe(401);
+        await down.stop();
+        const answer = await whoami();
+        expect(answer.status).toBe(503);
+        expect(answer.headers.get("retry-after")).toBe("5");
+        expect(answer.body?.error?.message).toBe("The authorization store is unavailable; try again shortly");
+        expect(JSON.stringify(answer.body)).not.toMatch(/at |Redis|ECONNREFUSED|stack/);
+        const echo = await modernPost(server.mcpUrl, "tools/call", { name: "echo", arguments: { text: "up" } });
+        expect(echo.status).toBe(200);
+      });
     } finally {
-      await server.close();
       await down.stop();
     }
   });

@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { requiresAuth } from "@chuk-mcp/server";
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import type { AuthorizationServerContext } from "../../src/context.js";
 import { generateSigningKey } from "../../src/tokens/keys.js";
@@ -28,9 +28,8 @@ import {
   toolOutput,
   unsignedToken,
 } from "../helpers/mcp-requests.js";
-import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { useOAuthServer } from "../helpers/oauth-server.js";
 
-let started: StartedOAuthServer;
 let ctx: AuthorizationServerContext;
 let url: string;
 let metadataUrl: string;
@@ -45,34 +44,34 @@ const fakeAuth = {
   externalAccessToken: "fake-upstream-token",
 };
 
+const started = useOAuthServer({
+  setup: (server) => {
+    // Echo what the handler was given, so the test can see where ctx.auth came from.
+    const input = { auth: z.unknown().optional(), externalAccessToken: z.unknown().optional() };
+    server.tool(
+      "inspect",
+      { input },
+      requiresAuth({}, (_args, c) => ({
+        subject: c.auth.subject ?? null,
+        clientId: c.auth.clientId,
+        scopes: c.auth.scopes,
+        externalAccessToken: c.auth.externalAccessToken ?? null,
+      })),
+    );
+    server.tool("inspect_public", { input }, (_args, c) => ({
+      authenticated: c.auth !== undefined,
+      subject: c.auth?.subject ?? null,
+    }));
+    server.tool(
+      "publish_profile",
+      {},
+      requiresAuth({ scopes: ["posts.write", "profile.read"] }, () => "ok"),
+    );
+  },
+});
+
 beforeAll(async () => {
-  started = await startOAuthServer({
-    provider: { logger: { warn: () => undefined } },
-    setup: (server) => {
-      // Echo what the handler was given, so the test can see where ctx.auth came from.
-      const input = { auth: z.unknown().optional(), externalAccessToken: z.unknown().optional() };
-      server.tool(
-        "inspect",
-        { input },
-        requiresAuth({}, (_args, c) => ({
-          subject: c.auth.subject ?? null,
-          clientId: c.auth.clientId,
-          scopes: c.auth.scopes,
-          externalAccessToken: c.auth.externalAccessToken ?? null,
-        })),
-      );
-      server.tool("inspect_public", { input }, (_args, c) => ({
-        authenticated: c.auth !== undefined,
-        subject: c.auth?.subject ?? null,
-      }));
-      server.tool(
-        "publish_profile",
-        {},
-        requiresAuth({ scopes: ["posts.write", "profile.read"] }, () => "ok"),
-      );
-    },
-  });
-  ctx = await started.middleware.ready;
+  ctx = started.ctx;
   url = started.mcpUrl;
   metadataUrl = `${started.origin}/.well-known/oauth-protected-resource/mcp`;
   const inAnHour = Math.floor(Date.now() / 1000) + 3600;
@@ -84,10 +83,6 @@ beforeAll(async () => {
       scopes: ["posts"],
     });
   }
-});
-
-afterAll(async () => {
-  await started?.close();
 });
 
 /** A tools/call in the given era (legacy: in a fresh session opened with the same token). */
