@@ -103,6 +103,11 @@ export interface UpstreamEndpoints {
    * an RFC 9207 `iss` callback parameter. Default: the origin of `authorization`.
    */
   issuer?: string;
+  /**
+   * The upstream's JSON Web Key Set (OpenID `jwks_uri`): when set, the signature of an ID token
+   * returned by the code exchange is verified with these keys, besides its claims.
+   */
+  jwks?: string;
 }
 
 /** Options of `BaseOAuthProvider`, validated by its constructor. */
@@ -130,6 +135,16 @@ export interface BaseOAuthProviderOptions {
   allowInsecureRequests?: boolean;
   /** Seconds to wait for each upstream HTTP request. Default 10. */
   requestTimeout?: number;
+  /**
+   * Send an OpenID Connect `nonce` with each authorization request and require the code
+   * exchange to return an ID token carrying it. Default `false`.
+   */
+  nonce?: boolean;
+  /**
+   * The JWS algorithms the upstream signs ID tokens with (OpenID `id_token_signing_alg_values_supported`).
+   * Default: RS256 only, OpenID Connect's default.
+   */
+  idTokenSigningAlgorithms?: readonly string[];
 }
 
 /** The grant of a token request. */
@@ -145,8 +160,9 @@ export interface UpstreamRequestExtras {
 export interface IdentifyContext {
   /**
    * The ID token's claims when the upstream returned one (OpenID Connect), checked by
-   * oauth4webapi (`iss`, `aud`, `exp`, `iat`; the signature is not checked: the token came
-   * straight from the token endpoint over TLS, as OpenID Connect Core §3.1.3.7 allows).
+   * oauth4webapi (`iss`, `aud`, `exp`, `iat`, `nonce` with the `nonce` option). Its signature is
+   * checked only with `endpoints.jwks`: otherwise the token came straight from the token endpoint
+   * over TLS, which OpenID Connect Core §3.1.3.7 accepts.
    */
   idTokenClaims?: { readonly sub: string; readonly [claim: string]: unknown };
 }
@@ -186,6 +202,7 @@ const optionsSchema = z
         userinfo: absoluteUrl.optional(),
         revocation: absoluteUrl.optional(),
         issuer: absoluteUrl.optional(),
+        jwks: absoluteUrl.optional(),
       },
       { error: "must be an object with the upstream's authorization and token URLs" },
     ),
@@ -201,10 +218,15 @@ const optionsSchema = z
       .number({ error: "must be a number of seconds" })
       .positive({ error: "must be positive" })
       .optional(),
+    nonce: z.boolean({ error: "must be true or false" }).optional(),
+    idTokenSigningAlgorithms: z
+      .array(nonEmpty("a string"), { error: "must be an array of JWS algorithm names" })
+      .min(1, { error: "must not be empty" })
+      .optional(),
   })
   .superRefine((options, ctx) => {
     const endpoints = options.endpoints as Record<string, string | undefined>;
-    for (const name of ["authorization", "token", "userinfo", "revocation"]) {
+    for (const name of ["authorization", "token", "userinfo", "revocation", "jwks"]) {
       const url = parseHttpUrl(endpoints[name]);
       if (url === undefined || url.protocol === "https:") continue;
       if (options.allowInsecureRequests !== true || !isLoopbackHost(url.hostname)) {
@@ -289,6 +311,7 @@ export abstract class BaseOAuthProvider {
   readonly #authorizationParams: Readonly<Record<string, string>>;
   readonly #allowInsecureRequests: boolean;
   readonly #timeoutMs: number;
+  readonly #nonce: boolean;
 
   /** Throws `ConfigError` naming each bad option. */
   constructor(options: BaseOAuthProviderOptions) {
@@ -307,12 +330,17 @@ export abstract class BaseOAuthProvider {
     this.#authorizationParams = Object.freeze({ ...o.authorizationParams });
     this.#allowInsecureRequests = o.allowInsecureRequests ?? false;
     this.#timeoutMs = (o.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000;
+    this.#nonce = o.nonce ?? false;
     this.authorizationServer = {
       issuer: o.endpoints.issuer ?? new URL(o.endpoints.authorization).origin,
       authorization_endpoint: o.endpoints.authorization,
       token_endpoint: o.endpoints.token,
       ...(o.endpoints.userinfo === undefined ? {} : { userinfo_endpoint: o.endpoints.userinfo }),
       ...(o.endpoints.revocation === undefined ? {} : { revocation_endpoint: o.endpoints.revocation }),
+      ...(o.endpoints.jwks === undefined ? {} : { jwks_uri: o.endpoints.jwks }),
+      ...(o.idTokenSigningAlgorithms === undefined
+        ? {}
+        : { id_token_signing_alg_values_supported: [...o.idTokenSigningAlgorithms] }),
     };
     this.client = { client_id: o.clientId };
     const method = o.clientAuthentication ?? (o.clientSecret === undefined ? "none" : "client_secret_basic");
@@ -347,7 +375,12 @@ export abstract class BaseOAuthProvider {
     const scope = this.upstreamScopes(request).join(" ");
     if (scope !== "") url.searchParams.set("scope", scope);
     // The scope we asked for: what the tokens carry when the upstream's answer leaves `scope` out (RFC 6749 §5.1).
-    const extra = { scope };
+    const extra: { [key: string]: JsonValue } = { scope };
+    if (this.#nonce) {
+      const nonce = oauth.generateRandomNonce();
+      url.searchParams.set("nonce", nonce);
+      extra.nonce = nonce;
+    }
     if (!this.#pkce) return { url: url.href, extra };
     const codeVerifier = oauth.generateRandomCodeVerifier();
     url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(codeVerifier));
@@ -385,6 +418,13 @@ export abstract class BaseOAuthProvider {
       );
     }
     const verifier = this.#pkce ? (callback.codeVerifier as string) : oauth.nopkce;
+    const expectedNonce = callback.extra?.nonce;
+    if (this.#nonce && typeof expectedNonce !== "string") {
+      throw new UpstreamError(
+        "upstream_error",
+        `${this.name}: code exchange: the nonce of this authorization is missing`,
+      );
+    }
     const result = await this.#tokenRequest(
       "authorization_code",
       (options) =>
@@ -397,7 +437,7 @@ export abstract class BaseOAuthProvider {
           verifier,
           options,
         ),
-      (response) => oauth.processAuthorizationCodeResponse(this.authorizationServer, this.client, response),
+      (response) => this.#processCodeResponse(response, this.#nonce ? (expectedNonce as string) : undefined),
     );
     const requested = typeof callback.extra?.scope === "string" ? callback.extra.scope : this.scopes.join(" ");
     const tokens = tokensFrom(result, { scopes: splitScope(requested) });
@@ -516,6 +556,16 @@ export abstract class BaseOAuthProvider {
   }
 
   /**
+   * The token endpoint's successful JSON answer, before it is checked, for
+   * upstreams whose answers bend RFC 6749 §5.1 (LinkedIn may leave out the
+   * required `token_type`, and lists scopes with commas). Return the body to
+   * check instead. Default: the body unchanged. It holds tokens: never log it.
+   */
+  protected tokenResponseBody(body: { [key: string]: unknown }, _grant: UpstreamGrantType): { [key: string]: unknown } {
+    return body;
+  }
+
+  /**
    * What an OAuth error code from the token endpoint means for us. Default:
    * `invalid_grant` is `invalid_grant` (the code, or the refresh token, is no
    * longer good: the user must authorize again), anything else `upstream_error`.
@@ -585,6 +635,35 @@ export abstract class BaseOAuthProvider {
     return identity;
   }
 
+  /**
+   * Checks a code exchange's answer: the ID token's claims (`iss`, `aud`, `exp`, `iat`, and the
+   * `nonce` when one was sent), then, with `endpoints.jwks`, its signature with the upstream's keys.
+   */
+  async #processCodeResponse(
+    response: Response,
+    expectedNonce: string | undefined,
+  ): Promise<oauth.TokenEndpointResponse> {
+    const result = await oauth.processAuthorizationCodeResponse(this.authorizationServer, this.client, response, {
+      expectedNonce: expectedNonce ?? oauth.expectNoNonce,
+      // A nonce was sent because the user is identified by the ID token: an answer without one is refused.
+      requireIdToken: expectedNonce !== undefined,
+    });
+    const idToken = result.id_token;
+    // An HMAC-signed ID token (HS256, keyed with our client secret) has no public key to check it with:
+    // it came straight from the token endpoint over TLS, which OpenID Connect Core §3.1.3.7 accepts.
+    if (this.endpoints.jwks !== undefined && idToken !== undefined && !isHmacSigned(idToken)) {
+      try {
+        await oauth.validateApplicationLevelSignature(this.authorizationServer, response, this.#requestOptions());
+      } catch (err) {
+        throw new UpstreamError(
+          "upstream_error",
+          `${this.name}: code exchange: the ID token's signature does not check out with the upstream's keys: ${describe(err)}`,
+        );
+      }
+    }
+    return result;
+  }
+
   /** One token endpoint round trip, every failure mapped to an `UpstreamError` for `step`. */
   async #tokenRequest(
     grant: UpstreamGrantType,
@@ -611,9 +690,11 @@ export abstract class BaseOAuthProvider {
         `${this.name}: ${step} refused by the upstream: ${errorIn200} (HTTP 200)`,
       );
     }
+    response = await this.#adjustedTokenResponse(response, grant);
     try {
       return await process(response);
     } catch (err) {
+      if (err instanceof UpstreamError) throw err;
       if (err instanceof oauth.ResponseBodyError) {
         const code = printable(err.error);
         throw new UpstreamError(
@@ -623,6 +704,25 @@ export abstract class BaseOAuthProvider {
       }
       throw new UpstreamError("upstream_error", `${this.name}: ${step} failed: ${describe(err, response.status)}`);
     }
+  }
+
+  /** `response` with its JSON body passed through `tokenResponseBody` (a 200 with a JSON object, when a subclass overrides it). */
+  async #adjustedTokenResponse(response: Response, grant: UpstreamGrantType): Promise<Response> {
+    if (response.status !== 200 || this.tokenResponseBody === BaseOAuthProvider.prototype.tokenResponseBody) {
+      return response;
+    }
+    let body: unknown;
+    try {
+      body = await response.clone().json();
+    } catch {
+      return response; // Not JSON: oauth4webapi reports it.
+    }
+    if (!isJsonObject(body)) return response;
+    const headers = new Headers(response.headers);
+    headers.delete("content-length");
+    headers.delete("content-encoding");
+    await response.body?.cancel();
+    return new Response(JSON.stringify(this.tokenResponseBody(body, grant)), { status: 200, headers });
   }
 
   /** What every upstream request shares: the insecure-http switch and the timeout. */
@@ -649,6 +749,16 @@ function tokensFrom(
   if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
   if (result.expires_in !== undefined) tokens.expiresAt = Math.floor(Date.now() / 1000) + Math.floor(result.expires_in);
   return tokens;
+}
+
+/** Whether a JWT's protected header names an HMAC algorithm (`HS256`, …); `false` when it cannot be read. */
+function isHmacSigned(jwt: string): boolean {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(jwt.split(".")[0] ?? "", "base64url").toString("utf8"));
+    return isJsonObject(header) && typeof header.alg === "string" && header.alg.startsWith("HS");
+  } catch {
+    return false;
+  }
 }
 
 function identityFromClaims(claims: { readonly sub: string; readonly [claim: string]: unknown }): UpstreamIdentity {
