@@ -3,7 +3,8 @@
  * configured, as in production) keeps everything: the registered client, the
  * grant, the access token, the refresh token, the upstream tokens, and the
  * revocations made before the restart. With a generated key nothing issued
- * before survives, and the server says so at start-up.
+ * before survives, and the server says so at start-up. A signing key can be
+ * rotated: the previous key verifies (and is published) until it is retired.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -120,6 +121,59 @@ describe("restarted with a generated key", () => {
       expect(code.status).toBe(401);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe("signing key rotation across restarts", () => {
+  test("a new key signs, the old one still verifies until retired; both are published meanwhile", async () => {
+    const newKey = JSON.stringify(
+      generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
+    );
+    const kidOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split(".")[0] as string, "base64url").toString()) as { kid: string }).kid;
+    const jwksKids = async (origin: string) =>
+      ((await (await fetch(`${origin}/oauth/jwks`)).json()) as { keys: { kid: string; d?: string }[] }).keys.map(
+        (k) => k.kid,
+      );
+    const call = (url: string, token: string) =>
+      modernPost(url, "tools/call", { name: "whoami", arguments: {} }, { token });
+
+    // Before: the old key signs.
+    const before = await startOAuthServer({ env, provider: quietProvider });
+    const port = Number(new URL(before.origin).port);
+    const old = await obtainTokens(before);
+    const oldKid = kidOf(old.tokens.access_token);
+    await before.close();
+
+    // Rotation: the new key signs, the old one is kept for verifying.
+    const rotating = await startOAuthServer({
+      env: { ...env, OAUTH_SIGNING_KEY: newKey, OAUTH_PREVIOUS_SIGNING_KEYS: JSON.stringify([JSON.parse(signingKey)]) },
+      port,
+      provider: quietProvider,
+    });
+    let fresh: string;
+    try {
+      expect((await call(rotating.mcpUrl, old.tokens.access_token)).status).toBe(200);
+      fresh = (await obtainTokens(rotating)).tokens.access_token;
+      expect(kidOf(fresh)).not.toBe(oldKid);
+      expect(await jwksKids(rotating.origin)).toEqual([kidOf(fresh), oldKid]);
+    } finally {
+      await rotating.close();
+    }
+
+    // Retired: only the new key; tokens it signed still work, the old key's do not.
+    const retired = await startOAuthServer({
+      env: { ...env, OAUTH_SIGNING_KEY: newKey },
+      port,
+      provider: quietProvider,
+    });
+    try {
+      expect(await jwksKids(retired.origin)).toEqual([kidOf(fresh)]);
+      expect((await call(retired.mcpUrl, fresh)).status).toBe(200);
+      expect((await call(retired.mcpUrl, old.tokens.access_token)).status).toBe(401);
+    } finally {
+      await retired.close();
     }
   });
 });
