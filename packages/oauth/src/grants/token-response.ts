@@ -14,8 +14,8 @@ export interface TokenResponseBody {
   /** Seconds until the access token expires: exactly its lifetime. */
   expires_in: number;
   refresh_token?: string;
-  /** The granted scopes, space-separated. */
-  scope: string;
+  /** The granted scopes, space-separated; absent when none were granted. */
+  scope?: string;
 }
 
 /** What the tokens are issued for. */
@@ -47,6 +47,7 @@ export async function accessTokenResponse(
     access_token: issued.token,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
-    scope: issued.claims.scope,
+    // RFC 6749 §3.3: a scope value has at least one token, so no scopes means no `scope` member.
+    ...(issued.claims.scope === "" ? {} : { scope: issued.claims.scope }),
   };
 }
