@@ -5,6 +5,7 @@
  * the variable (`OAUTH_ACCESS_TOKEN_TTL`) it came from. Never the value of a
  * key, though: messages about keys say what is wrong, not what was given.
  */
+import { isIPv6 } from "node:net";
 import { ConfigError } from "@chuk-mcp/server";
 import type { JWK } from "jose";
 import { z } from "zod";
@@ -64,6 +65,13 @@ export interface OAuthConfigOptions {
   signingAlg?: SigningAlg;
   /** Keys that verify but no longer sign, for rotation (`OAUTH_PREVIOUS_SIGNING_KEYS`: a JWKS or a JSON array of JWKs). */
   previousSigningKeys?: readonly KeyInput[];
+  /**
+   * Development only: hosts (`localhost`, `127.0.0.1`, `[::1]`, a name) from
+   * which Client ID Metadata Documents may be fetched even though they resolve
+   * to loopback or private addresses (`OAUTH_CIMD_ALLOWED_HOSTS`, comma-separated).
+   * Without it such hosts are refused. HTTPS is still required.
+   */
+  clientMetadataAllowedHosts?: readonly string[];
 }
 
 /** The resolved, validated configuration. */
@@ -82,6 +90,8 @@ export interface OAuthConfig {
   clockTolerance: number;
   /** What `createKeySet` needs. */
   signing: SigningKeyConfig;
+  /** Hosts whose metadata documents are fetched whatever address they resolve to (as `URL.hostname` spells them). */
+  clientMetadataAllowedHosts: string[];
 }
 
 /** Where else configuration comes from. */
@@ -109,6 +119,27 @@ const keyInput = z.union([z.string().min(1), z.looseObject({ kty: z.string() })]
   error: "must be a JWK (object or JSON) or a PEM string",
 });
 
+/**
+ * A host name as `URL.hostname` spells it (lower case, IPv6 in brackets):
+ * no scheme, port, path or credentials. A bare IPv6 address gets its brackets.
+ */
+const hostName = z
+  .string({ error: "must be a host name" })
+  .transform((value) => {
+    const host = value.trim().toLowerCase();
+    return isIPv6(host) ? `[${host}]` : host;
+  })
+  .refine(
+    (host) => {
+      try {
+        return host !== "" && new URL(`https://${host}/`).hostname === host;
+      } catch {
+        return false;
+      }
+    },
+    { error: "must be a host name (no scheme, port or path), e.g. localhost or 127.0.0.1" },
+  );
+
 const optionsSchema = z.object({
   oauthServerUrl: z.string({ error: "must be a URL string" }).optional(),
   allowInsecureHttp: z.boolean({ error: "must be a boolean" }).optional(),
@@ -122,6 +153,7 @@ const optionsSchema = z.object({
   signingKey: keyInput.optional(),
   signingAlg: z.enum(SIGNING_ALGS, { error: `must be one of ${SIGNING_ALGS.join(", ")}` }).optional(),
   previousSigningKeys: z.array(keyInput, { error: "must be an array of keys" }).optional(),
+  clientMetadataAllowedHosts: z.array(hostName, { error: "must be an array of host names" }).optional(),
 });
 
 /** A decimal string of seconds, then the same bounds as the option. */
@@ -178,6 +210,11 @@ const envSchema = z.object({
   OAUTH_SIGNING_KEY: signingKeyVar.optional(),
   OAUTH_SIGNING_ALG: z.enum(SIGNING_ALGS, { error: `must be one of ${SIGNING_ALGS.join(", ")}` }).optional(),
   OAUTH_PREVIOUS_SIGNING_KEYS: previousKeysVar.optional(),
+  OAUTH_CIMD_ALLOWED_HOSTS: z
+    .string()
+    .transform((text) => text.split(/[\s,]+/).filter((h) => h !== ""))
+    .pipe(z.array(hostName))
+    .optional(),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -238,6 +275,7 @@ export function resolveOAuthConfig(
       alg: opts.signingAlg ?? env.OAUTH_SIGNING_ALG,
       previousKeys,
     },
+    clientMetadataAllowedHosts: [...new Set(opts.clientMetadataAllowedHosts ?? env.OAUTH_CIMD_ALLOWED_HOSTS ?? [])],
   };
 }
 

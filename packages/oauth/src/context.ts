@@ -4,6 +4,7 @@
  * the public URLs. Endpoints receive it; none reads the environment itself.
  */
 import type { Logger } from "@chuk-mcp/server";
+import type { ClientMetadataResolver } from "./clients/metadata-resolver.js";
 import type { OAuthConfig } from "./config.js";
 import type { BaseOAuthProvider } from "./provider.js";
 import type { TokenStore } from "./store/token-store.js";
@@ -48,5 +49,7 @@ export interface AuthorizationServerContext {
    * remembered user): derived from the store's encryption key (`OAUTH_ENCRYPTION_KEY`).
    */
   readonly cookieSecret: Uint8Array;
+  /** Resolves clients whose `client_id` is an `https` URL (Client ID Metadata Documents); see `findClient`. */
+  readonly clientMetadata: ClientMetadataResolver;
   readonly logger: Logger;
 }

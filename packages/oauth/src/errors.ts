@@ -9,6 +9,8 @@
  *   `iss` per RFC 9207), RFC 8707.
  * - Resource server: RFC 6750 §3 with RFC 9728 `resource_metadata`.
  * - Dynamic client registration: RFC 7591 §3.2.2.
+ * - Client ID Metadata Documents: `ClientMetadataError` (shown at the
+ *   authorization endpoint, `invalid_client` at the token endpoint).
  */
 
 /** Error codes of the token endpoint (RFC 6749 §5.2) and the revocation endpoint (RFC 7009 §2.2.1). */
@@ -154,6 +156,60 @@ export class RegistrationError extends OAuthError {
   }
 }
 
+/**
+ * Why a client id that is an `https` URL (a Client ID Metadata Document,
+ * draft-ietf-oauth-client-id-metadata-document) could not be used:
+ *
+ * - `invalid_client_id_url`: the URL breaks the draft's rules (https, a path,
+ *   no dot segments, fragment or credentials, canonical form, bounded length);
+ * - `refused_address`: its host is not a public address (SSRF protection:
+ *   private, loopback, link-local, … after DNS resolution), or does not resolve;
+ * - `fetch_failed`: no TLS connection or no complete answer;
+ * - `redirect`: the document URL answered with a redirect (never followed);
+ * - `http_status`: any other status than 200;
+ * - `content_type`: not `application/json` (or `application/<x>+json`);
+ * - `too_large`: larger than the size limit;
+ * - `timeout`: not complete within the time limit;
+ * - `invalid_json`: not a JSON object;
+ * - `client_id_mismatch`: its `client_id` is not exactly the URL it came from;
+ * - `invalid_document`: required metadata missing or invalid (`client_name`,
+ *   `redirect_uris`, …), or a shared secret in the document;
+ * - `unsupported_auth_method`: a `token_endpoint_auth_method` other than `none`
+ *   (`private_key_jwt` included: this server has no key-based client authentication).
+ */
+export type ClientMetadataProblem =
+  | "invalid_client_id_url"
+  | "refused_address"
+  | "fetch_failed"
+  | "redirect"
+  | "http_status"
+  | "content_type"
+  | "too_large"
+  | "timeout"
+  | "invalid_json"
+  | "client_id_mismatch"
+  | "invalid_document"
+  | "unsupported_auth_method";
+
+/**
+ * A client whose `client_id` is a metadata document URL cannot be used.
+ * Its wire forms: at the authorization endpoint, before the redirect URI is
+ * trusted, an error page with `invalid_request` (never a redirect); at the
+ * token and revocation endpoints, `invalid_client` (401), which is also what
+ * `oauthErrorResponse` makes of it. The description says which rule failed,
+ * never what the document contained.
+ */
+export class ClientMetadataError extends OAuthError {
+  readonly code = "invalid_client" as const;
+  readonly problem: ClientMetadataProblem;
+
+  constructor(problem: ClientMetadataProblem, description: string, options: { cause?: unknown } = {}) {
+    super("invalid_client", description);
+    this.problem = problem;
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
 /** The request carried no credentials: 401 with a challenge and no `error` (RFC 6750 §3.1). */
 export const missingBearerToken = (scope?: readonly string[]): ResourceServerError =>
   new ResourceServerError(undefined, undefined, scope === undefined ? {} : { scope });
@@ -260,6 +316,9 @@ export function oauthErrorResponse(err: unknown, context: ChallengeContext = {})
   }
   if (err instanceof RegistrationError) {
     return { status: 400, headers: { ...NO_STORE }, body: bodyOf(err.code, err.description) };
+  }
+  if (err instanceof ClientMetadataError) {
+    return { status: 401, headers: { ...NO_STORE }, body: bodyOf(err.code, err.description) };
   }
   if (err instanceof AuthorizationEndpointError) {
     return { status: AUTHORIZE_STATUS[err.code], headers: { ...NO_STORE }, body: bodyOf(err.code, err.description) };

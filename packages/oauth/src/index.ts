@@ -1,4 +1,12 @@
 /** @chuk-mcp/oauth — the public API. */
+export { CLIENT_METADATA_CACHE_SECONDS } from "./clients/metadata-cache.js";
+export {
+  CLIENT_METADATA_FETCH_DEFAULTS,
+  type ClientMetadataFetchOptions,
+  type HostResolver,
+  type ResolvedAddress,
+} from "./clients/metadata-fetch.js";
+export { specialUseRangeOf } from "./clients/special-addresses.js";
 export {
   DEFAULT_REFRESH_REUSE_GRACE,
   DEFAULT_TTL,
@@ -29,6 +37,8 @@ export {
   type BearerChallengeParams,
   bearerChallenge,
   type ChallengeContext,
+  ClientMetadataError,
+  type ClientMetadataProblem,
   insufficientScope,
   invalidToken,
   missingBearerToken,
@@ -73,6 +83,7 @@ export {
 export { OAuthResourceVerifier, type OAuthResourceVerifierOptions } from "./resource/verifier.js";
 export {
   type AuthorizationCodeRecord,
+  type ClientMetadataDocumentRecord,
   type ClientRecord,
   type CodeRedemption,
   type ConsentRecord,

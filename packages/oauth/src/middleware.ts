@@ -10,6 +10,8 @@
 import type { ChukMCPServer, Logger } from "@chuk-mcp/server";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
+import type { ClientMetadataFetchOptions } from "./clients/metadata-fetch.js";
+import { ClientMetadataResolver } from "./clients/metadata-resolver.js";
 import { type OAuthConfig, type OAuthConfigOptions, resolveOAuthConfig } from "./config.js";
 import type { AuthorizationServerContext, AuthorizationServerPaths, AuthorizationServerUrls } from "./context.js";
 import { authorizeRoute } from "./endpoints/authorize.js";
@@ -45,6 +47,12 @@ export interface OAuthMiddlewareOptions extends OAuthConfigOptions {
   sandboxId?: string;
   /** `"tools"` (default): only `requiresAuth` tools need a token. `"all"`: every request to the MCP endpoint does. */
   protect?: "tools" | "all";
+  /**
+   * How Client ID Metadata Documents are fetched: a CA to trust (tests, a
+   * development CA), a resolver, the size and time limits. Which hosts may
+   * resolve to loopback or private addresses is `clientMetadataAllowedHosts`.
+   */
+  clientMetadataFetch?: ClientMetadataFetchOptions;
   /** The environment to read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
@@ -118,6 +126,12 @@ export class OAuthMiddleware {
     resource: string,
   ): Promise<AuthorizationServerContext> {
     const keys = await createKeySet(this.config.signing, this.#logger);
+    if (this.config.clientMetadataAllowedHosts.length > 0) {
+      this.#logger.warn(
+        { hosts: this.config.clientMetadataAllowedHosts },
+        "client metadata documents are fetched from these hosts whatever address they resolve to: for development only",
+      );
+    }
     return {
       config: this.config,
       keys,
@@ -131,6 +145,12 @@ export class OAuthMiddleware {
       urls,
       // From OAUTH_ENCRYPTION_KEY: consent cookies survive restarts and work on every instance.
       cookieSecret: this.store.deriveSecret("chuk-mcp oauth browser cookies v1"),
+      clientMetadata: new ClientMetadataResolver({
+        store: this.store,
+        allowedHosts: this.config.clientMetadataAllowedHosts,
+        ...(options.clientMetadataFetch === undefined ? {} : { fetch: options.clientMetadataFetch }),
+        logger: this.#logger,
+      }),
       logger: this.#logger,
     };
   }

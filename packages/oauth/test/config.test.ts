@@ -30,6 +30,7 @@ describe("resolveOAuthConfig: defaults", () => {
       refreshReuseGracePeriod: 5,
       clockTolerance: 30,
       signing: { key: undefined, alg: undefined, previousKeys: [] },
+      clientMetadataAllowedHosts: [],
     });
   });
 

@@ -12,10 +12,15 @@
  * than the registered one) is `invalid_client`, answered 401, with a `Basic`
  * challenge when Basic was tried; so is another scheme in the `Authorization`
  * header. Using two methods at once is `invalid_request` (RFC 6749 §2.3).
+ *
+ * A client whose `client_id` is a metadata document URL is found through the
+ * same lookup (its document is fetched or read from the cache): it is a
+ * public client, and a document that cannot be used is `invalid_client` with
+ * the reason.
  */
-import { TokenEndpointError } from "../errors.js";
+import { ClientMetadataError, TokenEndpointError } from "../errors.js";
 import type { ClientRecord, TokenEndpointAuthMethod } from "../store/records.js";
-import type { TokenStore } from "../store/token-store.js";
+import type { ClientLookup } from "./lookup.js";
 import { verifyClientSecret } from "./secret.js";
 
 /** What a request offers to authenticate its client. */
@@ -30,14 +35,23 @@ export interface ClientCredentialsInput {
 const MAX_CREDENTIAL_LENGTH = 512;
 
 /** The authenticated client. Throws `TokenEndpointError` (`invalid_client` or `invalid_request`). */
-export async function authenticateClient(store: TokenStore, input: ClientCredentialsInput): Promise<ClientRecord> {
+export async function authenticateClient(
+  findClient: ClientLookup,
+  input: ClientCredentialsInput,
+): Promise<ClientRecord> {
   const presented = presentedCredentials(input);
   const basicAuthAttempted = presented.method === "client_secret_basic";
   const refuse = (description: string): TokenEndpointError =>
     new TokenEndpointError("invalid_client", description, { basicAuthAttempted });
 
   if (presented.clientId.length > MAX_CREDENTIAL_LENGTH) throw refuse("Client authentication failed");
-  const client = await store.getClient(presented.clientId);
+  let client: ClientRecord | undefined;
+  try {
+    client = await findClient(presented.clientId);
+  } catch (err) {
+    if (err instanceof ClientMetadataError) throw refuse(`Client authentication failed: ${err.description ?? ""}`);
+    throw err;
+  }
   if (client === undefined) throw refuse("Client authentication failed: unknown client");
   if (presented.method !== client.tokenEndpointAuthMethod) {
     throw refuse(

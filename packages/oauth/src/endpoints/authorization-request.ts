@@ -5,9 +5,10 @@
  * redirected (the URI is not trusted yet); then everything else, whose errors
  * go back to that redirect URI.
  */
+import { findClient } from "../clients/lookup.js";
 import { isRegisteredRedirectUri } from "../clients/redirect-uris.js";
 import type { AuthorizationServerContext } from "../context.js";
-import { AuthorizationEndpointError, type AuthorizeErrorCode } from "../errors.js";
+import { AuthorizationEndpointError, type AuthorizeErrorCode, ClientMetadataError } from "../errors.js";
 import type { ClientRecord } from "../store/records.js";
 import { codeChallengeProblem } from "../tokens/pkce.js";
 import type { ParsedParams } from "./request-params.js";
@@ -50,7 +51,15 @@ export async function validateAuthorizationRequest(
   if (clientIds.length > 1) return show("client_id must not be repeated");
   const [clientId] = clientIds;
   if (clientId === undefined) return show("client_id is required");
-  const client = await ctx.store.getClient(clientId);
+  // A metadata document URL as client_id: the client is what the document
+  // says, and a document that cannot be used is shown like an unknown client.
+  let client: ClientRecord | undefined;
+  try {
+    client = await findClient(ctx, clientId);
+  } catch (err) {
+    if (err instanceof ClientMetadataError) return show(`This client cannot be used: ${err.description ?? ""}`);
+    throw err;
+  }
   if (client === undefined) return show("Unknown client_id: this client is not registered here");
   const requestedRedirects = present(raw.getAll("redirect_uri"));
   if (requestedRedirects.length > 1) return show("redirect_uri must not be repeated");

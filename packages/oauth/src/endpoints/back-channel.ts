@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { authenticateClient } from "../clients/client-auth.js";
+import { clientLookupOf } from "../clients/lookup.js";
 import type { AuthorizationServerContext } from "../context.js";
 import { oauthErrorResponse, TokenEndpointError } from "../errors.js";
 import type { ClientRecord } from "../store/records.js";
@@ -49,7 +50,7 @@ export async function backChannelEndpoint(
       try {
         const parsed = formParams(request);
         if (!parsed.ok) throw new TokenEndpointError("invalid_request", parsed.problem);
-        const client = await authenticateClient(ctx.store, {
+        const client = await authenticateClient(clientLookupOf(ctx), {
           authorization: request.headers.authorization,
           params: parsed.params,
         });

@@ -4,16 +4,21 @@
  * anything goes upstream (MCP security best practices, "per-client consent").
  *
  * The page names the client (escaped), where the answer goes, the scopes and
- * the provider. The form carries a CSRF token that is an HMAC of this
+ * the provider. For a client identified by a metadata document URL it shows
+ * that URL's host first: the name is whatever the document says, the host is
+ * who published it (draft-ietf-oauth-client-id-metadata-document, "OAuth
+ * Phishing Attacks"). The form carries a CSRF token that is an HMAC of this
  * browser's id cookie and the request id (a signed double submit, compared in
  * constant time), so another site cannot make a browser approve. Approve binds
  * the upstream `state` to this browser and sends it upstream; Deny answers the
  * client with `access_denied`. Either way the consent request is used up.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { findClient } from "../clients/lookup.js";
+import { isClientIdUrl } from "../clients/metadata-document.js";
 import type { AuthorizationServerContext } from "../context.js";
-import { AuthorizationEndpointError } from "../errors.js";
-import type { PendingAuthorizationRecord } from "../store/records.js";
+import { AuthorizationEndpointError, ClientMetadataError } from "../errors.js";
+import type { ClientRecord, PendingAuthorizationRecord } from "../store/records.js";
 import {
   browserBindingOf,
   consentCsrfToken,
@@ -50,13 +55,22 @@ export async function consentRoutes(app: FastifyInstance, ctx: AuthorizationServ
         if (requestId === undefined) return showInvalid(reply, "The consent request id is missing");
         const pending = await ctx.store.getPendingAuthorization(requestId);
         if (pending?.stage !== "consent" || pending.upstreamUrl === undefined) return showInvalid(reply, EXPIRED);
-        const client = await ctx.store.getClient(pending.clientId);
+        let client: ClientRecord | undefined;
+        try {
+          client = await findClient(ctx, pending.clientId);
+        } catch (err) {
+          if (err instanceof ClientMetadataError) {
+            return showInvalid(reply, `This client cannot be used: ${err.description ?? ""}`);
+          }
+          throw err;
+        }
         if (client === undefined) return showInvalid(reply, "The client is no longer registered");
 
         const browserId = ensureBrowserId(request, reply, ctx);
         const html = consentPage({
           clientName: client.clientName ?? client.clientId,
           clientId: client.clientId,
+          clientHost: isClientIdUrl(client.clientId) ? new URL(client.clientId).host : undefined,
           redirectTarget: redirectTargetOf(pending.redirectUri),
           redirectUri: pending.redirectUri,
           scopes: pending.scopes,

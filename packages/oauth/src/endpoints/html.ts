@@ -17,6 +17,11 @@ export interface ConsentPageModel {
   /** The client's registered name (or its id, when it registered none). */
   clientName: string;
   clientId: string;
+  /**
+   * For a client identified by its metadata document URL: that URL's host,
+   * shown before the name, which the document asserts about itself.
+   */
+  clientHost?: string | undefined;
   /** Where the client gets the answer: the redirect URI's host (or its scheme, for app schemes). */
   redirectTarget: string;
   /** The full redirect URI (MCP security best practices: show where the code goes). */
@@ -37,8 +42,18 @@ export function consentPage(model: ConsentPageModel): string {
     model.scopes.length === 0
       ? "<p>No specific permissions: only to know who you are.</p>"
       : `<ul>${model.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join("")}</ul>`;
+  const publisher =
+    model.clientHost === undefined
+      ? ""
+      : `<p class="host">Published by <strong>${escapeHtml(model.clientHost)}</strong></p>
+<p class="meta">The name above is what <strong>${escapeHtml(model.clientHost)}</strong> says about its own application: check that you expected an application from this site.${
+          isLoopbackTarget(model.redirectTarget)
+            ? " The answer goes to a program on this computer (localhost): approve only if you just started it yourself."
+            : ""
+        }</p>`;
   const body = `
 <h1>Authorize ${escapeHtml(model.clientName)}</h1>
+${publisher}
 <p><strong>${escapeHtml(model.clientName)}</strong> wants to access this server on your behalf.</p>
 <p class="meta">Client id: <code>${escapeHtml(model.clientId)}</code><br>
 After you decide, you will be sent back to <strong>${escapeHtml(model.redirectTarget)}</strong>
@@ -55,6 +70,9 @@ Only approve applications you recognise and trust.</p>
 </form>`;
   return page(`Authorize ${model.clientName}`, body);
 }
+
+/** Whether a redirect target (`host[:port]`) is this machine: anyone's program could listen there. */
+const isLoopbackTarget = (target: string): boolean => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i.test(target);
 
 /** The page shown for an error that cannot be sent back to the client. */
 export function errorPage(params: { title: string; error: string; description: string | undefined }): string {
@@ -114,6 +132,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:34rem;m
 h1{font-size:1.4rem}h2{font-size:1.05rem;margin-top:1.5rem}
 code{background:#f3f4f6;padding:0 .25rem;border-radius:3px;word-break:break-all}
 .meta{color:#57606a;font-size:.9rem}
+.host{font-size:1.1rem;padding:.5rem .75rem;background:#fff8c5;border:1px solid #d4a72c;border-radius:6px}
 form{margin-top:1.5rem;display:flex;gap:.75rem}
 button{font-size:1rem;padding:.5rem 1.25rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}
 button.deny{background:#fff;color:#1f2328;border-color:#d0d7de}`;

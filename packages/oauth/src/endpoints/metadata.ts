@@ -39,6 +39,8 @@ export function authorizationServerMetadata(ctx: AuthorizationServerContext): { 
     code_challenge_methods_supported: ["S256"],
     // RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,
+    // An https URL as client_id is resolved from its metadata document (draft-ietf-oauth-client-id-metadata-document).
+    client_id_metadata_document_supported: true,
   };
   if (ctx.serviceDocumentation !== undefined) metadata.service_documentation = ctx.serviceDocumentation;
   return metadata;

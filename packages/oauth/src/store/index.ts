@@ -6,6 +6,7 @@ export type { LockOptions } from "./lock.js";
 export { MemoryBackend, type MemoryBackendOptions } from "./memory.js";
 export type {
   AuthorizationCodeRecord,
+  ClientMetadataDocumentRecord,
   ClientRecord,
   ConsentRecord,
   JsonValue,

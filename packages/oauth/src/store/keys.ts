@@ -8,6 +8,7 @@
 /** Every kind of record the store keeps. */
 export type KeyKind =
   | "client"
+  | "client-metadata"
   | "pending"
   | "consent"
   | "code"

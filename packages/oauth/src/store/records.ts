@@ -33,6 +33,19 @@ export interface ClientRecord {
 }
 
 /**
+ * A client resolved from its Client ID Metadata Document (its `client_id` is
+ * the document's `https` URL), cached for as long as the document's HTTP
+ * cache headers allow, so that every instance sharing the store fetches it once.
+ */
+export interface ClientMetadataDocumentRecord {
+  /** The client the document describes, as a registration would have stored it. */
+  client: ClientRecord;
+  /** When it was fetched and until when it is used (seconds since the epoch). */
+  fetchedAt: number;
+  expiresAt: number;
+}
+
+/**
  * An authorization request waiting for the upstream provider's callback,
  * keyed by the random `state` we sent upstream.
  */

@@ -16,6 +16,7 @@ import { type LockOptions, withBackendLock } from "./lock.js";
 import { MemoryBackend } from "./memory.js";
 import type {
   AuthorizationCodeRecord,
+  ClientMetadataDocumentRecord,
   ClientRecord,
   ConsentRecord,
   PendingAuthorizationRecord,
@@ -175,6 +176,23 @@ export class TokenStore {
 
   async deleteClient(clientId: string): Promise<boolean> {
     return this.backend.delete(this.#key("client", clientId));
+  }
+
+  // --- clients from metadata documents (cache) -----------------------------
+
+  /** Caches a client resolved from its metadata document (keyed by the document URL, its `client_id`). */
+  async saveClientMetadataDocument(record: ClientMetadataDocumentRecord, ttlSeconds: number): Promise<void> {
+    const key = this.#key("client-metadata", record.client.clientId);
+    await this.backend.set(key, JSON.stringify(record), ttlSeconds * 1000);
+  }
+
+  /** The cached client of the metadata document at `url`, while its cache lifetime lasts. */
+  async getClientMetadataDocument(url: string): Promise<ClientMetadataDocumentRecord | undefined> {
+    return this.#readJson<ClientMetadataDocumentRecord>(this.#key("client-metadata", url));
+  }
+
+  async deleteClientMetadataDocument(url: string): Promise<boolean> {
+    return this.backend.delete(this.#key("client-metadata", url));
   }
 
   // --- pending authorizations ---------------------------------------------

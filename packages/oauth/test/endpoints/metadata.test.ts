@@ -21,6 +21,7 @@ const expectedServerMetadata = (issuer: string) => ({
   revocation_endpoint_auth_methods_supported: AUTH_METHODS,
   code_challenge_methods_supported: ["S256"],
   authorization_response_iss_parameter_supported: true,
+  client_id_metadata_document_supported: true,
 });
 
 async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ res: Response; body: unknown }> {
