@@ -7,6 +7,7 @@ import type { Logger } from "@chuk-mcp/server";
 import type { ClientMetadataResolver } from "./clients/metadata-resolver.js";
 import type { OAuthConfig } from "./config.js";
 import type { BaseOAuthProvider } from "./provider.js";
+import type { RateLimitSettings } from "./rate-limits.js";
 import type { TokenStore } from "./store/token-store.js";
 import type { KeySet } from "./tokens/keys.js";
 
@@ -51,5 +52,7 @@ export interface AuthorizationServerContext {
   readonly cookieSecret: Uint8Array;
   /** Resolves clients whose `client_id` is an `https` URL (Client ID Metadata Documents); see `findClient`. */
   readonly clientMetadata: ClientMetadataResolver;
+  /** Per-address limits of the public endpoints. */
+  readonly rateLimits: RateLimitSettings;
   readonly logger: Logger;
 }

@@ -123,6 +123,22 @@ export class AuthorizationEndpointError extends OAuthError {
 }
 
 /**
+ * Too many requests from one client address to one endpoint: HTTP 429 with
+ * `Retry-After` (RFC 6585). OAuth has no error code for this; the body uses
+ * `temporarily_unavailable`, the closest registered one.
+ */
+export class RateLimitedError extends OAuthError {
+  readonly code = "temporarily_unavailable";
+  /** Seconds until the window resets. */
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number) {
+    super("temporarily_unavailable", `Too many requests; try again in ${retryAfter} seconds`);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
  * A resource server's refusal, answered with `WWW-Authenticate: Bearer`.
  * `code` is `undefined` when the request carried no credentials at all: RFC
  * 6750 §3.1 says the challenge then has no `error` attribute.
@@ -322,6 +338,13 @@ export function oauthErrorResponse(err: unknown, context: ChallengeContext = {})
   }
   if (err instanceof AuthorizationEndpointError) {
     return { status: AUTHORIZE_STATUS[err.code], headers: { ...NO_STORE }, body: bodyOf(err.code, err.description) };
+  }
+  if (err instanceof RateLimitedError) {
+    return {
+      status: 429,
+      headers: { ...NO_STORE, "retry-after": String(err.retryAfter) },
+      body: bodyOf(err.code, err.description),
+    };
   }
   return { status: 500, headers: { ...NO_STORE }, body: bodyOf("server_error", SERVER_ERROR_DESCRIPTION) };
 }

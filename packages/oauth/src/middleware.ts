@@ -19,10 +19,12 @@ import { callbackRoute } from "./endpoints/callback.js";
 import { consentRoutes } from "./endpoints/consent.js";
 import { jwksRoute } from "./endpoints/jwks.js";
 import { metadataRoutes } from "./endpoints/metadata.js";
+import { rateLimitEndpoints } from "./endpoints/rate-limit.js";
 import { registrationRoute } from "./endpoints/register.js";
 import { revocationRoute } from "./endpoints/revoke.js";
 import { tokenRoute } from "./endpoints/token.js";
 import type { BaseOAuthProvider } from "./provider.js";
+import { type RateLimitOptions, type RateLimitSettings, resolveRateLimits } from "./rate-limits.js";
 import { OAuthResourceVerifier } from "./resource/verifier.js";
 import { TokenStore } from "./store/token-store.js";
 import { createKeySet } from "./tokens/keys.js";
@@ -53,6 +55,11 @@ export interface OAuthMiddlewareOptions extends OAuthConfigOptions {
    * resolve to loopback or private addresses is `clientMetadataAllowedHosts`.
    */
   clientMetadataFetch?: ClientMetadataFetchOptions;
+  /**
+   * Per-address limits of the registration, authorization and token endpoints
+   * (default `DEFAULT_RATE_LIMITS`; `OAUTH_RATE_LIMIT_*`); `false` turns them off.
+   */
+  rateLimits?: RateLimitOptions;
   /** The environment to read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
@@ -106,7 +113,8 @@ export class OAuthMiddleware {
       ) as unknown as AuthorizationServerPaths),
     };
 
-    this.ready = this.#prepare(options, paths, urls, resource);
+    const rateLimits = resolveRateLimits(options.rateLimits, env);
+    this.ready = this.#prepare(options, paths, urls, resource, rateLimits);
     this.verifier = new OAuthResourceVerifier(this.ready, { protect: options.protect ?? "tools" });
     mcpServer.setAuthVerifier(this.verifier);
     mcpServer.beforeListen(this.ready);
@@ -124,6 +132,7 @@ export class OAuthMiddleware {
     paths: AuthorizationServerPaths,
     urls: AuthorizationServerUrls,
     resource: string,
+    rateLimits: RateLimitSettings,
   ): Promise<AuthorizationServerContext> {
     const keys = await createKeySet(this.config.signing, this.#logger);
     if (this.config.clientMetadataAllowedHosts.length > 0) {
@@ -145,6 +154,7 @@ export class OAuthMiddleware {
       urls,
       // From OAUTH_ENCRYPTION_KEY: consent cookies survive restarts and work on every instance.
       cookieSecret: this.store.deriveSecret("chuk-mcp oauth browser cookies v1"),
+      rateLimits,
       clientMetadata: new ClientMetadataResolver({
         store: this.store,
         allowedHosts: this.config.clientMetadataAllowedHosts,
@@ -157,6 +167,7 @@ export class OAuthMiddleware {
 
   async #mount(app: FastifyInstance, ctx: AuthorizationServerContext): Promise<void> {
     await app.register(formbody);
+    rateLimitEndpoints(app, ctx, ctx.rateLimits);
     await metadataRoutes(app, ctx);
     await jwksRoute(app, ctx);
     await registrationRoute(app, ctx);

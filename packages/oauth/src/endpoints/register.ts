@@ -7,13 +7,20 @@
  * `client_secret_expires_at` says when (the secret dies with the record, so
  * the response tells the truth rather than 0).
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { clientRecordOf, parseClientMetadata, registrationResponseOf } from "../clients/registration.js";
+import {
+  type ClientRegistrationMetadata,
+  clientRecordOf,
+  parseClientMetadata,
+  registrationResponseOf,
+} from "../clients/registration.js";
 import { generateClientSecret } from "../clients/secret.js";
 import type { AuthorizationServerContext } from "../context.js";
-import { oauthErrorResponse, RegistrationError } from "../errors.js";
+import { oauthErrorResponse, RateLimitedError, RegistrationError } from "../errors.js";
+import type { ClientRecord } from "../store/records.js";
 import { allowAnyOrigin, crossOriginEndpoint } from "./cors.js";
+import { countRequest } from "./rate-limit.js";
 
 /** The largest registration request body we read (bytes): ample for 20 redirect URIs and the descriptive fields. */
 export const REGISTRATION_BODY_LIMIT = 16 * 1024;
@@ -37,7 +44,7 @@ export async function registrationRoute(app: FastifyInstance, ctx: Authorization
       }
     },
     errorHandler: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
-      if (err instanceof RegistrationError) return sendRegistrationError(reply, err);
+      if (err instanceof RegistrationError || err instanceof RateLimitedError) return sendRegistrationError(reply, err);
       if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
         return sendRegistrationError(
           reply,
@@ -60,15 +67,24 @@ export async function registrationRoute(app: FastifyInstance, ctx: Authorization
     },
     handler: async (req, reply) => {
       const metadata = parseClientMetadata(req.body, { scopesSupported: ctx.scopesSupported });
-      const issuedAt = Math.floor(Date.now() / 1000);
       const ttl = ctx.config.ttl.clientRegistration;
-      const secret = metadata.token_endpoint_auth_method === "none" ? undefined : generateClientSecret();
+      const isPublic = metadata.token_endpoint_auth_method === "none";
+      // A public client registering again with identical metadata (a restarted desktop app, a retry)
+      // gets the client it has: nothing secret is re-issued, and the store does not fill up.
+      const fingerprint = isPublic ? fingerprintOf(metadata) : undefined;
+      const existing = fingerprint === undefined ? undefined : await ctx.store.findClientByFingerprint(fingerprint);
+      if (existing) return sendRegistration(reply, existing, undefined);
+
+      await countRequest(ctx, ctx.rateLimits, "registrationsPerDay", req.ip);
+      const issuedAt = Math.floor(Date.now() / 1000);
+      const secret = isPublic ? undefined : generateClientSecret();
       const record = clientRecordOf(metadata, {
         clientId: randomUUID(),
         issuedAt,
         ...(secret === undefined ? {} : { clientSecretHash: secret.hash, clientSecretExpiresAt: issuedAt + ttl }),
       });
       await ctx.store.saveClient(record, ttl);
+      if (fingerprint !== undefined) await ctx.store.rememberClientFingerprint(fingerprint, record.clientId, ttl);
       ctx.logger.info(
         {
           clientId: record.clientId,
@@ -78,15 +94,36 @@ export async function registrationRoute(app: FastifyInstance, ctx: Authorization
         },
         "registered OAuth client",
       );
-      allowAnyOrigin(reply)
-        .header("cache-control", "no-store")
-        .header("pragma", "no-cache")
-        .code(201)
-        .type("application/json; charset=utf-8")
-        .send(JSON.stringify(registrationResponseOf(record, secret?.secret)));
+      return sendRegistration(reply, record, secret?.secret);
     },
   });
   crossOriginEndpoint(app, url, ["POST"]);
+}
+
+function sendRegistration(reply: FastifyReply, record: ClientRecord, secret: string | undefined): FastifyReply {
+  return allowAnyOrigin(reply)
+    .header("cache-control", "no-store")
+    .header("pragma", "no-cache")
+    .code(201)
+    .type("application/json; charset=utf-8")
+    .send(JSON.stringify(registrationResponseOf(record, secret)));
+}
+
+/** A hash of the registered metadata, independent of member order. */
+function fingerprintOf(metadata: ClientRegistrationMetadata): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : typeof value === "object" && value !== null
+        ? Object.fromEntries(
+            Object.entries(value)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, v]) => [k, canonical(v)]),
+          )
+        : value;
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(metadata)))
+    .digest("base64url");
 }
 
 /** `Content-Type: application/json` (parameters such as charset allowed). */

@@ -9,6 +9,7 @@
 export type KeyKind =
   | "client"
   | "client-metadata"
+  | "client-fingerprint"
   | "pending"
   | "consent"
   | "code"

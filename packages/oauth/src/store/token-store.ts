@@ -178,6 +178,21 @@ export class TokenStore {
     return this.backend.delete(this.#key("client", clientId));
   }
 
+  /**
+   * Remembers which client was registered with exactly this metadata
+   * (`fingerprint`: a hash of it), for as long as the registration lives, so
+   * an identical registration can be answered with the same client.
+   */
+  async rememberClientFingerprint(fingerprint: string, clientId: string, ttlSeconds: number): Promise<void> {
+    await this.backend.set(this.#key("client-fingerprint", fingerprint), clientId, ttlSeconds * 1000);
+  }
+
+  /** The live client registered with this metadata fingerprint, if any. */
+  async findClientByFingerprint(fingerprint: string): Promise<ClientRecord | undefined> {
+    const clientId = await this.backend.get(this.#key("client-fingerprint", fingerprint));
+    return clientId === undefined ? undefined : this.getClient(clientId);
+  }
+
   // --- clients from metadata documents (cache) -----------------------------
 
   /** Caches a client resolved from its metadata document (keyed by the document URL, its `client_id`). */

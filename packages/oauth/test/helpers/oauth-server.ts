@@ -78,6 +78,8 @@ export async function startOAuthServer(options: StartOAuthServerOptions = {}): P
         oauthServerUrl: origin,
         scopesSupported: ["posts.write", "profile.read"],
         env: options.env ?? {},
+        // Suites register and authorize far faster than any person; rate-limits.test.ts turns limits on.
+        rateLimits: false,
         ...options.middleware,
       });
     },
