@@ -29,7 +29,7 @@ export interface RunningDemo {
 }
 
 /** Variables of this machine that would change the demo's behaviour; the test sets what it needs. */
-const SCRUBBED = /^(OAUTH_|SESSION_|MCP_|PORT$|HOST$|LOG_LEVEL$)/;
+const SCRUBBED = /^(OAUTH_|SESSION_|MCP_|PORT$|HOST$|LOG_LEVEL$|TRUST_PROXY$|ALLOWED_HOSTS$)/;
 
 /** Starts the demo with `env` on top of a scrubbed copy of this process's environment (PORT: a free one unless given). */
 export async function startOAuthDemo(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningDemo> {

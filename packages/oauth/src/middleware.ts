@@ -19,6 +19,7 @@ import { callbackRoute } from "./endpoints/callback.js";
 import { consentRoutes } from "./endpoints/consent.js";
 import { jwksRoute } from "./endpoints/jwks.js";
 import { metadataRoutes } from "./endpoints/metadata.js";
+import { warnOnPublicUrlMismatch } from "./endpoints/public-url-check.js";
 import { rateLimitEndpoints } from "./endpoints/rate-limit.js";
 import { registrationRoute } from "./endpoints/register.js";
 import { revocationRoute } from "./endpoints/revoke.js";
@@ -167,6 +168,7 @@ export class OAuthMiddleware {
 
   async #mount(app: FastifyInstance, ctx: AuthorizationServerContext): Promise<void> {
     await app.register(formbody);
+    warnOnPublicUrlMismatch(app, ctx);
     rateLimitEndpoints(app, ctx, ctx.rateLimits);
     await metadataRoutes(app, ctx);
     await jwksRoute(app, ctx);
@@ -191,7 +193,10 @@ function defaultServerUrl(env: NodeJS.ProcessEnv): string {
   return `http://localhost:${port}`;
 }
 
-/** The provider must send users back to our callback: a mismatch would only show up as a failed login. */
+/**
+ * The provider must send users back to our callback: a mismatch would only show up as a failed login.
+ * Under an issuer with a path (behind a proxy that strips it), the callback is that path followed by `callbackPath`.
+ */
 function checkCallback(provider: BaseOAuthProvider, issuer: string, callbackPath: string): void {
   let path: string;
   try {
@@ -199,7 +204,7 @@ function checkCallback(provider: BaseOAuthProvider, issuer: string, callbackPath
   } catch {
     throw new TypeError(`OAuth provider "${provider.name}": redirectUri is not a URL`);
   }
-  if (path !== callbackPath) {
+  if (path !== callbackPath && path !== `${new URL(issuer).pathname.replace(/\/+$/, "")}${callbackPath}`) {
     throw new TypeError(
       `OAuth provider "${provider.name}": redirectUri ${provider.redirectUri} does not end in the callback path ${callbackPath} (expected ${issuer}${callbackPath})`,
     );

@@ -121,6 +121,21 @@ export function rebaseUpstreamUrl(url: string, upstreamUrl: string | undefined):
 }
 
 /**
+ * The redirect URI's path on this server: under an issuer with a path (a
+ * reverse proxy that strips that prefix), the part below it.
+ */
+function callbackPathOf(redirectUri: string, oauthServerUrl: string): string {
+  const path = new URL(redirectUri).pathname;
+  let prefix = "";
+  try {
+    prefix = new URL(oauthServerUrl).pathname.replace(/\/+$/, "");
+  } catch {
+    // OAuthMiddleware reports the bad URL.
+  }
+  return prefix !== "" && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+}
+
+/**
  * The `postRegisterHook` that installs `OAuthMiddleware` with `provider` on
  * the server it is given (the one `run()` starts: normally `mcp` itself).
  */
@@ -133,7 +148,7 @@ export function providerSetupHook(
   return (server = mcp) =>
     new OAuthMiddleware({
       oauthServerUrl: settings.oauthServerUrl,
-      callbackPath: new URL(settings.redirectUri).pathname,
+      callbackPath: callbackPathOf(settings.redirectUri, settings.oauthServerUrl),
       env: settings.env,
       ...(options.scopesSupported ? { scopesSupported: options.scopesSupported } : {}),
       ...options.middleware,

@@ -1,7 +1,9 @@
 /** The settings every provider's one-line setup reads, and the errors that say what to set. */
-import { ConfigError } from "@chuk-mcp/server";
+import { ChukMCPServer, ConfigError } from "@chuk-mcp/server";
 import { describe, expect, test } from "vitest";
-import { rebaseUpstreamUrl, resolveProviderSettings } from "../src/provider-setup.js";
+import { DevOAuthProvider } from "../src/dev-provider/index.js";
+import type { OAuthMiddleware } from "../src/middleware.js";
+import { providerSetupHook, rebaseUpstreamUrl, resolveProviderSettings } from "../src/provider-setup.js";
 
 const spec = { envPrefix: "ACME", displayName: "Acme", consoleUrl: "https://console.acme.example/apps" };
 
@@ -78,4 +80,22 @@ test("rebaseUpstreamUrl swaps the origin and keeps path and query", () => {
     "http://127.0.0.1:5000/token?x=1",
   );
   expect(rebaseUpstreamUrl("https://api.github.com/user", undefined)).toBe("https://api.github.com/user");
+});
+
+test("under an issuer with a path (a proxy strips the prefix), the callback is mounted below it and advertised under it", async () => {
+  const issuer = "http://127.0.0.1:9/tenant-a";
+  const env = { ACME_CLIENT_ID: "id", ACME_CLIENT_SECRET: "s", OAUTH_SERVER_URL: issuer };
+  const settings = resolveProviderSettings(spec, { env });
+  expect(settings.redirectUri).toBe(`${issuer}/oauth/callback`);
+  const mcp = new ChukMCPServer("prefixed", { logLevel: "silent" });
+  const provider = new DevOAuthProvider({ serverUrl: issuer, logger: { warn: () => {} } });
+  const middleware = providerSetupHook(mcp, provider, settings, {})(mcp) as OAuthMiddleware;
+  try {
+    const ctx = await middleware.ready;
+    expect(ctx.paths.callback).toBe("/oauth/callback");
+    expect(ctx.urls.callback).toBe(`${issuer}/oauth/callback`);
+    expect(ctx.resource).toBe(`${issuer}/mcp`);
+  } finally {
+    await middleware.close();
+  }
 });

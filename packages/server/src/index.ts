@@ -44,4 +44,5 @@ export type { PostRegisterHook, RunningServer, RunOptions } from "./run.js";
 export { ChukMCPServer, type ChukMCPServerOptions, type CustomEndpoint } from "./server.js";
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from "./transports/http/app.js";
 export type { HttpTransportOptions } from "./transports/http/options.js";
+export { forwardedBaseUrl, type TrustProxy } from "./transports/http/trust-proxy.js";
 export { type StdioHandle, type StdioOptions, serveStdio } from "./transports/stdio.js";

@@ -21,6 +21,10 @@ export interface RunOptions extends HttpTransportOptions {
   host?: string;
   /** Default: `PORT`, else 8000. 0 picks a free port. */
   port?: number;
+  /** Reverse proxies whose `X-Forwarded-*` headers count (see `HttpTransportOptions`). Default: `TRUST_PROXY`, else none. */
+  trustProxy?: HttpTransportOptions["trustProxy"];
+  /** Host header values accepted (see `HttpTransportOptions`). Default: `ALLOWED_HOSTS` (comma-separated), else by the bind address. */
+  allowedHosts?: HttpTransportOptions["allowedHosts"];
   /** Set up what needs the server in place: OAuth endpoints, extra routes. */
   postRegisterHook?: PostRegisterHook;
   /** Serve HTTPS with this PEM certificate and key. */
@@ -87,7 +91,15 @@ export async function runServer(server: ChukMCPServer, options: RunOptions): Pro
 
   const host = h ?? env.HOST ?? "127.0.0.1";
   const port = p ?? env.PORT ?? 8000;
-  const http = await createHttpApp(server, { ...httpOptions, bindHost: host, ...(ssl ? { ssl } : {}) });
+  const trustProxy = httpOptions.trustProxy ?? env.TRUST_PROXY;
+  const allowedHosts = httpOptions.allowedHosts ?? env.ALLOWED_HOSTS;
+  const http = await createHttpApp(server, {
+    ...httpOptions,
+    ...(trustProxy === undefined ? {} : { trustProxy }),
+    ...(allowedHosts === undefined ? {} : { allowedHosts }),
+    bindHost: host,
+    ...(ssl ? { ssl } : {}),
+  });
   try {
     if (postRegisterHook) await postRegisterHook(server);
     await server.startupComplete();

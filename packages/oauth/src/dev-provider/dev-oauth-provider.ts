@@ -173,6 +173,7 @@ export class DevOAuthProvider extends BaseOAuthProvider {
         clientSecret: this.#clientSecret,
         redirectUri: this.redirectUri,
         issuer: `${this.serverUrl}/dev-idp`,
+        authorizationUrl: `${this.serverUrl}${DEV_IDP_PATHS.authorize}`,
       }),
     );
   }

@@ -39,6 +39,8 @@ export interface DevIdpRouteContext {
   redirectUri: string;
   /** Its issuer identifier, sent as `iss` with every authorization response (RFC 9207). */
   issuer: string;
+  /** The login page's public URL, the form's action (a bare path would escape a reverse proxy's prefix). */
+  authorizationUrl: string;
 }
 
 /** The most a post's content may hold. */
@@ -111,7 +113,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
   app.get(DEV_IDP_PATHS.authorize, async (request, reply) => {
     const checked = checkRequest(request.query as Params, reply);
     if ("sent" in checked) return checked.sent;
-    return sendPage(reply, loginPage(checked.fields, { action: DEV_IDP_PATHS.authorize }));
+    return sendPage(reply, loginPage(checked.fields, { action: ctx.authorizationUrl }));
   });
 
   app.post(DEV_IDP_PATHS.authorize, async (request, reply) => {
@@ -125,7 +127,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
     const username = typeof body.username === "string" ? body.username.trim() : "";
     if (!USERNAME.test(username)) {
       const problem = "A username is 1-64 characters: letters, digits and . _ @ -";
-      return sendPage(reply, loginPage(fields, { action: DEV_IDP_PATHS.authorize, problem, username }));
+      return sendPage(reply, loginPage(fields, { action: ctx.authorizationUrl, problem, username }));
     }
     const code = ctx.store.issueCode({
       userId: `dev:${username}`,

@@ -37,7 +37,8 @@ describe("the login page", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html; charset=utf-8/);
     const html = await response.text();
-    expect(html).toMatch(/<form method="post" action="\/dev-idp\/authorize">/);
+    // The public URL, not a bare path: behind a proxy's prefix, "/dev-idp/authorize" would escape it.
+    expect(html).toContain(`<form method="post" action="${idp.origin}/dev-idp/authorize">`);
     expect(html).toMatch(/<input id="username" name="username" type="text"/);
     expect(html).toMatch(/<button type="submit" name="action" value="login">/);
     expect(html).toContain("Development login");

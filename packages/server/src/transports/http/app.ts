@@ -9,6 +9,7 @@ import { originPolicy } from "./guards.js";
 import { mcpRoutes } from "./mcp-routes.js";
 import { type HttpTransportOptions, httpTransportOptionsSchema, type ResolvedHttpTransportOptions } from "./options.js";
 import { HttpSessions } from "./sessions.js";
+import { TRUST_DECORATOR, trustFunction } from "./trust-proxy.js";
 
 export interface HttpApp {
   app: FastifyInstance;
@@ -40,7 +41,11 @@ export async function createHttpApp(server: ChukMCPServer, options: CreateHttpAp
     return503OnClosing: true,
   };
   if (ssl) fastifyOptions.https = ssl;
+  const trust = trustFunction(resolved.trustProxy);
+  // Trusted peers' X-Forwarded-* make req.ip, req.host and req.protocol the client's view.
+  if (trust) fastifyOptions.trustProxy = trust;
   const app = fastify(fastifyOptions) as unknown as FastifyInstance;
+  app.decorate(TRUST_DECORATOR, trust ?? null);
   const sessions = new HttpSessions(server, {
     idleTimeoutMs: resolved.sessionIdleTimeoutMs,
     eventStoreSize: resolved.eventStoreSize,

@@ -100,7 +100,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   app.addHook("onRequest", (req, reply, done) => {
     try {
       const origin = header(req, "origin");
-      checkOriginAndHost(policy, header(req, "host"), origin);
+      // req.host is X-Forwarded-Host when the peer is a trusted proxy (trustProxy), else Host.
+      checkOriginAndHost(policy, req.host || undefined, origin);
       if (origin !== undefined) allowOrigin(reply, origin);
       done();
     } catch (err) {

@@ -1,5 +1,6 @@
 /** Options of the Streamable HTTP transport, validated once at start-up. */
 import { z } from "zod";
+import { trustProxySchema } from "./trust-proxy.js";
 
 export const httpTransportOptionsSchema = z.object({
   /** The MCP endpoint's path. */
@@ -20,9 +21,18 @@ export const httpTransportOptionsSchema = z.object({
   /**
    * Host header values accepted (hostname, or hostname:port). Unset: when
    * bound to a loopback address only loopback names are accepted (DNS
-   * rebinding protection); otherwise any.
+   * rebinding protection); otherwise any. From a trusted proxy (`trustProxy`)
+   * the value checked is `X-Forwarded-Host`. `run()` reads `ALLOWED_HOSTS`.
    */
   allowedHosts: z.array(z.string()).optional(),
+  /**
+   * Which peers are reverse proxies whose `X-Forwarded-For|Proto|Host|Prefix`
+   * count (env `TRUST_PROXY`): `false` (default: ignored), `true` (any peer),
+   * a hop count, or addresses / CIDR ranges / `loopback`, `linklocal`,
+   * `uniquelocal`. Trusted, the Host and Origin checks use the forwarded
+   * host, and `req.ip` is the client's. See trust-proxy.ts.
+   */
+  trustProxy: trustProxySchema.default(false),
   /** A session unused this long is closed. */
   sessionIdleTimeoutMs: z
     .number()
