@@ -6,9 +6,12 @@
  * a fresh terminal.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { ROOT } from "../helpers/everything.js";
+import { freePort } from "../helpers/free-port.js";
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (the OAuth templates' issuer names their port). */
+export { freePort };
 
 export const CLI = join(ROOT, "apps/cli/dist/cli.js");
 
@@ -153,16 +156,4 @@ export async function startProject(
       await exited;
     },
   };
-}
-
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OAuth templates' issuer names their port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }

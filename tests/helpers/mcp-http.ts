@@ -4,19 +4,13 @@
  * both eras, an SSE reader, and a legacy session opener.
  */
 import { expect } from "vitest";
+import type { Json, RpcBody } from "../../packages/oauth/test/helpers/mcp-requests.js";
 
 export const VERSION = "2026-07-28";
 export const LEGACY = "2025-11-25";
 export const ACCEPT_BOTH = "application/json, text/event-stream";
 
-export type Json = Record<string, unknown>;
-
-export interface RpcBody {
-  jsonrpc: string;
-  id: string | number | null;
-  result?: Json;
-  error?: { code: number; message: string; data?: unknown };
-}
+export type { Json, RpcBody };
 
 let nextId = 0;
 

@@ -7,15 +7,15 @@
  * code, missing credentials stop it at start-up, and an expiring Acme token
  * is refreshed (rotated) once.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../packages/oauth/test/helpers/free-port.js";
 import { ROOT } from "../helpers/everything.js";
+import { type ExampleProcess, spawnExample, startExample } from "../helpers/example-process.js";
+import { freePort } from "../helpers/free-port.js";
 import { grantTypes, oauthRequests, Sdk1OAuthClient, structured } from "../helpers/oauth-client.js";
 import { headlessOAuthClient } from "../helpers/oauth-login.js";
 import { AcmeStandIn } from "./acme-stand-in.js";
@@ -27,56 +27,8 @@ const REDIRECT = "http://127.0.0.1:47615/callback";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface ExampleProcess {
-  origin: string;
-  mcpUrl: string;
-  stderr(): string;
-  /** Resolves with the exit code once the process has ended. */
-  exited: Promise<number | null>;
-  close(): Promise<void>;
-}
-
-/** Runs the built example with `env` on top of this machine's environment minus its OAuth and Acme settings. */
-function spawnExample(port: number, env: Record<string, string>): ExampleProcess {
-  const childEnv: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(OAUTH_|ACME_|SESSION_|MCP_|PORT$|HOST$|LOG_LEVEL$)/.test(name)) childEnv[name] = value;
-  }
-  Object.assign(childEnv, { PORT: String(port), LOG_LEVEL: "info" }, env);
-  const child: ChildProcess = spawn(process.execPath, [MAIN], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const origin = `http://127.0.0.1:${port}`;
-  return {
-    origin,
-    mcpUrl: `${origin}/mcp`,
-    stderr: () => stderr,
-    exited,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
-
-/** `spawnExample`, once it serves (the line `run()` logs when it listens). */
-async function startExample(port: number, env: Record<string, string>): Promise<ExampleProcess> {
-  const example = spawnExample(port, env);
-  const deadline = Date.now() + 20_000;
-  while (!example.stderr().includes("serving MCP at")) {
-    const exited = await Promise.race([example.exited.then(() => true), sleep(50).then(() => false)]);
-    if (exited) throw new Error(`examples/custom-provider exited before serving:\n${example.stderr()}`);
-    if (Date.now() > deadline) {
-      await example.close();
-      throw new Error(`examples/custom-provider did not start:\n${example.stderr()}`);
-    }
-  }
-  return example;
-}
+/** The built example with `env` (and nothing of this machine's OAuth or Acme settings). */
+const exampleOptions = (port: number, env: Record<string, string>) => ({ main: MAIN, port, env, scrub: ["ACME_"] });
 
 test("docs/oauth/custom-providers.md shows this example's code, verbatim", () => {
   const page = readFileSync(join(ROOT, "docs/oauth/custom-providers.md"), "utf8");
@@ -87,9 +39,9 @@ test("docs/oauth/custom-providers.md shows this example's code, verbatim", () =>
 
 test("without ACME_CLIENT_ID and ACME_CLIENT_SECRET the example stops at start-up, naming them", async () => {
   const port = await freePort();
-  const example = spawnExample(port, {});
-  expect(await example.exited).not.toBe(0);
-  expect(example.stderr()).toContain(
+  const started = await spawnExample(exampleOptions(port, {}));
+  expect(await started.exited).not.toBe(0);
+  expect(started.stderr()).toContain(
     `Invalid configuration: Acme OAuth needs ACME_CLIENT_ID and ACME_CLIENT_SECRET: register an app at Acme with the redirect URI http://localhost:${port}/oauth/callback`,
   );
 });
@@ -106,12 +58,15 @@ describe("the example against the Acme stand-in", () => {
       clientSecret: CLIENT_SECRET,
       redirectUris: [`${origin}/oauth/callback`],
     });
-    example = await startExample(port, {
-      ACME_CLIENT_ID: CLIENT_ID,
-      ACME_CLIENT_SECRET: CLIENT_SECRET,
-      ACME_AUTH_URL: acme.url,
-      ACME_API_URL: acme.url,
-      OAUTH_SERVER_URL: origin,
+    example = await startExample({
+      ...exampleOptions(port, {
+        ACME_CLIENT_ID: CLIENT_ID,
+        ACME_CLIENT_SECRET: CLIENT_SECRET,
+        ACME_AUTH_URL: acme.url,
+        ACME_API_URL: acme.url,
+        OAUTH_SERVER_URL: origin,
+      }),
+      name: "examples/custom-provider",
     });
   });
   afterAll(async () => {

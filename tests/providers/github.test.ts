@@ -8,29 +8,26 @@
  * tokens; once the first has expired at GitHub, the next tool call refreshes
  * it, once.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../packages/oauth/test/helpers/free-port.js";
 import { GitHubStandIn } from "../../packages/providers-github/test/stand-in.js";
 import { ROOT } from "../helpers/everything.js";
+import { type ExampleProcess, startExample } from "../helpers/example-process.js";
+import { freePort } from "../helpers/free-port.js";
 import { grantTypes, Sdk1OAuthClient, structured } from "../helpers/oauth-client.js";
 import { type AuthorizationRedirect, type HeadlessOAuthClient, headlessOAuthClient } from "../helpers/oauth-login.js";
 
 const GITHUB_MAIN = join(ROOT, "examples/github/dist/main.js");
 /** A loopback redirect URI nobody listens on: the login stops at the redirect and keeps what it carries. */
 const REDIRECT = "http://127.0.0.1:47631/callback";
-/** Variables of this machine that would change the example's behaviour; the test sets what it needs. */
-const SCRUBBED = /^(OAUTH_|SESSION_|MCP_|GITHUB_|PORT$|HOST$|LOG_LEVEL$)/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let standIn: GitHubStandIn;
-let child: ChildProcess;
-let stderr = "";
+let example: ExampleProcess;
 let origin = "";
 
 beforeAll(async () => {
@@ -39,42 +36,22 @@ beforeAll(async () => {
   // A GitHub App with expiring user tokens, its callback URL registered as the example's.
   standIn = await GitHubStandIn.start({ tokenStyle: "expiring", callbackUrl: `${origin}/oauth/callback` });
 
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!SCRUBBED.test(name)) env[name] = value;
-  Object.assign(env, {
-    PORT: String(port),
-    LOG_LEVEL: "info",
-    OAUTH_SERVER_URL: origin,
-    GITHUB_CLIENT_ID: standIn.clientId,
-    GITHUB_CLIENT_SECRET: standIn.clientSecret,
-    GITHUB_UPSTREAM_URL: standIn.origin,
-  });
-  child = spawn(process.execPath, [GITHUB_MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.resume();
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`examples/github did not start:\n${stderr}`)), 20_000);
-    child.stderr?.on("data", () => {
-      if (stderr.includes("serving MCP at")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`examples/github exited (code ${code}) before it was ready:\n${stderr}`));
-    });
+  example = await startExample({
+    main: GITHUB_MAIN,
+    name: "examples/github",
+    port,
+    scrub: ["GITHUB_"],
+    env: {
+      OAUTH_SERVER_URL: origin,
+      GITHUB_CLIENT_ID: standIn.clientId,
+      GITHUB_CLIENT_SECRET: standIn.clientSecret,
+      GITHUB_UPSTREAM_URL: standIn.origin,
+    },
   });
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await example?.close();
   await standIn?.close();
 });
 
@@ -220,6 +197,6 @@ describe("examples/github with an SDK 1.x client", () => {
   test("no GitHub token, client secret, code or PKCE verifier appears in the server's logs", () => {
     const secrets = [...standIn.issuedAccessTokens, standIn.clientSecret, ...c.oauth.secrets()];
     expect(secrets.length).toBeGreaterThanOrEqual(5);
-    for (const secret of secrets) expect(stderr.includes(secret), "a secret in the logs").toBe(false);
+    for (const secret of secrets) expect(example.stderr().includes(secret), "a secret in the logs").toBe(false);
   });
 });

@@ -9,23 +9,21 @@
  * (with the refresh token Google never replaces), and a user who removed the
  * app at Google.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { auth, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../packages/oauth/test/helpers/free-port.js";
 import { GoogleStandIn } from "../../packages/providers-google-drive/test/stand-in.js";
 import { ROOT } from "../helpers/everything.js";
+import { type ExampleProcess, startExample } from "../helpers/example-process.js";
+import { freePort } from "../helpers/free-port.js";
 import { grantTypes, Sdk1OAuthClient, structured } from "../helpers/oauth-client.js";
 import { type AuthorizationRedirect, type HeadlessOAuthClient, headlessOAuthClient } from "../helpers/oauth-login.js";
 
 const GOOGLE_DRIVE_MAIN = join(ROOT, "examples/google-drive/dist/main.js");
 /** A loopback redirect URI nobody listens on: the login stops at the redirect and keeps what it carries. */
 const REDIRECT = "http://127.0.0.1:47641/callback";
-/** Variables of this machine that would change the example's behaviour; the test sets what it needs. */
-const SCRUBBED = /^(OAUTH_|SESSION_|MCP_|GOOGLE_|PORT$|HOST$|LOG_LEVEL$)/;
 /**
  * Seconds a Google access token lives in the refresh tests: our server refreshes upstream
  * tokens expiring within 300 seconds, so this one is fresh for (at least) four seconds, then due.
@@ -37,8 +35,7 @@ const UNTIL_DUE_MS = 5_200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let google: GoogleStandIn;
-let child: ChildProcess;
-let stderr = "";
+let example: ExampleProcess;
 let origin = "";
 
 beforeAll(async () => {
@@ -47,42 +44,22 @@ beforeAll(async () => {
   // The OAuth client at Google, our callback registered as its redirect URI.
   google = await new GoogleStandIn({ redirectUris: [`${origin}/oauth/callback`] }).listen();
 
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!SCRUBBED.test(name)) env[name] = value;
-  Object.assign(env, {
-    PORT: String(port),
-    LOG_LEVEL: "info",
-    OAUTH_SERVER_URL: origin,
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_UPSTREAM_URL: google.origin,
-  });
-  child = spawn(process.execPath, [GOOGLE_DRIVE_MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.resume();
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`examples/google-drive did not start:\n${stderr}`)), 20_000);
-    child.stderr?.on("data", () => {
-      if (stderr.includes("serving MCP at")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`examples/google-drive exited (code ${code}) before it was ready:\n${stderr}`));
-    });
+  example = await startExample({
+    main: GOOGLE_DRIVE_MAIN,
+    name: "examples/google-drive",
+    port,
+    scrub: ["GOOGLE_"],
+    env: {
+      OAUTH_SERVER_URL: origin,
+      GOOGLE_CLIENT_ID: google.clientId,
+      GOOGLE_CLIENT_SECRET: google.clientSecret,
+      GOOGLE_UPSTREAM_URL: google.origin,
+    },
   });
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await example?.close();
   await google?.close();
 });
 
@@ -255,6 +232,7 @@ describe("examples/google-drive with an SDK 1.x client", () => {
       ...c.oauth.secrets(),
     ].filter((s): s is string => typeof s === "string" && s !== "");
     expect(secrets.length).toBeGreaterThanOrEqual(10);
-    for (const secret of new Set(secrets)) expect(stderr.includes(secret), "a secret in the logs").toBe(false);
+    for (const secret of new Set(secrets))
+      expect(example.stderr().includes(secret), "a secret in the logs").toBe(false);
   });
 });

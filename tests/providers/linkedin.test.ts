@@ -7,16 +7,16 @@
  * access token expires, the next call is answered 401 and the member signs in
  * again. Apps with programmatic refresh tokens get a refresh instead, once.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { auth, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../packages/oauth/test/helpers/free-port.js";
 import { LINKEDIN_API_VERSION } from "../../packages/providers-linkedin/dist/index.js";
 import { LinkedInStandIn } from "../../packages/providers-linkedin/test/stand-in.js";
 import { ROOT } from "../helpers/everything.js";
+import { type ExampleProcess, startExample } from "../helpers/example-process.js";
+import { freePort } from "../helpers/free-port.js";
 import { grantTypes, oauthRequests, Sdk1OAuthClient, structured } from "../helpers/oauth-client.js";
 import { headlessOAuthClient } from "../helpers/oauth-login.js";
 
@@ -29,57 +29,8 @@ const SIXTY_DAYS = 60 * 24 * 3600;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface RunningExample {
-  origin: string;
-  mcpUrl: string;
-  stderr(): string;
-  close(): Promise<void>;
-}
-
-/** Starts the built example on `port` with `env` (and nothing of this machine's OAuth or LinkedIn settings). */
-async function startExample(port: number, env: Record<string, string>): Promise<RunningExample> {
-  const childEnv: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(OAUTH_|LINKEDIN_|SESSION_|MCP_|PORT$|HOST$|LOG_LEVEL$)/.test(name)) childEnv[name] = value;
-  }
-  Object.assign(childEnv, { PORT: String(port), LOG_LEVEL: "info" }, env);
-  const child: ChildProcess = spawn(process.execPath, [MAIN], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`examples/linkedin did not start:\n${stderr}`)), 20_000);
-    child.stderr?.on("data", () => {
-      if (stderr.includes("serving MCP at")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`examples/linkedin exited (code ${code}):\n${stderr}`));
-    });
-  }).catch((err: unknown) => {
-    child.kill("SIGKILL");
-    throw err;
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  return {
-    origin,
-    mcpUrl: `${origin}/mcp`,
-    stderr: () => stderr,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
-
 let standIn: LinkedInStandIn;
-let example: RunningExample;
+let example: ExampleProcess;
 
 beforeAll(async () => {
   const port = await freePort();
@@ -89,11 +40,18 @@ beforeAll(async () => {
     clientSecret: CLIENT_SECRET,
     redirectUris: [`${origin}/oauth/callback`],
   });
-  example = await startExample(port, {
-    LINKEDIN_CLIENT_ID: CLIENT_ID,
-    LINKEDIN_CLIENT_SECRET: CLIENT_SECRET,
-    LINKEDIN_UPSTREAM_URL: standIn.url,
-    OAUTH_SERVER_URL: origin,
+  // The built example (nothing of this machine's OAuth or LinkedIn settings).
+  example = await startExample({
+    main: MAIN,
+    name: "examples/linkedin",
+    port,
+    scrub: ["LINKEDIN_"],
+    env: {
+      LINKEDIN_CLIENT_ID: CLIENT_ID,
+      LINKEDIN_CLIENT_SECRET: CLIENT_SECRET,
+      LINKEDIN_UPSTREAM_URL: standIn.url,
+      OAUTH_SERVER_URL: origin,
+    },
   });
 });
 afterAll(async () => {

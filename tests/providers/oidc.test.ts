@@ -15,8 +15,8 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../packages/providers-oidc/test/free-port.js";
 import { ACCOUNTS, startTestIssuer, type TestIssuer } from "../../packages/providers-oidc/test/issuer.js";
+import { freePort } from "../helpers/free-port.js";
 import { grantTypes, oauthRequests, Sdk1OAuthClient, structured } from "../helpers/oauth-client.js";
 import { type HeadlessOAuthClient, headlessOAuthClient } from "../helpers/oauth-login.js";
 

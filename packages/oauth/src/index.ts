@@ -74,8 +74,10 @@ export {
 } from "./provider.js";
 export {
   type ProviderCredentialSpec,
+  type ProviderOptionsFromSettings,
   type ProviderSettings,
   type ProviderSetupOptions,
+  providerOptionsFrom,
   providerSetupHook,
   rebaseUpstreamUrl,
   resolveProviderSettings,

@@ -113,6 +113,33 @@ export function resolveProviderSettings(spec: ProviderCredentialSpec, options: P
   };
 }
 
+/** The options a provider is built with that come from its settings alone. */
+export interface ProviderOptionsFromSettings {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  /** Only with a stand-in. */
+  upstreamUrl?: string;
+  /** Only with a stand-in: whether it may be plain http (a loopback host). */
+  allowInsecureRequests?: boolean;
+}
+
+/**
+ * The app's credentials, our callback and, with a stand-in, its origin and
+ * whether plain http is allowed: what every provider's constructor takes
+ * from the settings, for `new XOAuthProvider({ ...providerOptionsFrom(settings), … })`.
+ */
+export function providerOptionsFrom(settings: ProviderSettings): ProviderOptionsFromSettings {
+  return {
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    redirectUri: settings.redirectUri,
+    ...(settings.upstreamUrl === undefined
+      ? {}
+      : { upstreamUrl: settings.upstreamUrl, allowInsecureRequests: settings.allowInsecureRequests }),
+  };
+}
+
 /** `url` with its origin replaced by `upstreamUrl` (path and query kept); `url` itself when there is none. */
 export function rebaseUpstreamUrl(url: string, upstreamUrl: string | undefined): string {
   if (upstreamUrl === undefined) return url;

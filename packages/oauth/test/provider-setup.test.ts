@@ -3,7 +3,12 @@ import { ChukMCPServer, ConfigError } from "@chuk-mcp/server";
 import { describe, expect, test } from "vitest";
 import { DevOAuthProvider } from "../src/dev-provider/index.js";
 import type { OAuthMiddleware } from "../src/middleware.js";
-import { providerSetupHook, rebaseUpstreamUrl, resolveProviderSettings } from "../src/provider-setup.js";
+import {
+  providerOptionsFrom,
+  providerSetupHook,
+  rebaseUpstreamUrl,
+  resolveProviderSettings,
+} from "../src/provider-setup.js";
 
 const spec = { envPrefix: "ACME", displayName: "Acme", consoleUrl: "https://console.acme.example/apps" };
 
@@ -72,6 +77,26 @@ describe("resolveProviderSettings", () => {
     expect(() => resolveProviderSettings(spec, { env: { ...env, ACME_UPSTREAM_URL: "nope" } })).toThrow(
       "ACME_UPSTREAM_URL: must be an absolute URL",
     );
+  });
+});
+
+test("providerOptionsFrom: the credentials and the callback; the stand-in and plain http only with one", () => {
+  const env = { ACME_CLIENT_ID: "id", ACME_CLIENT_SECRET: "s" };
+  expect(providerOptionsFrom(resolveProviderSettings(spec, { env }))).toEqual({
+    clientId: "id",
+    clientSecret: "s",
+    redirectUri: "http://localhost:8000/oauth/callback",
+  });
+  expect(
+    providerOptionsFrom(
+      resolveProviderSettings(spec, { env: { ...env, ACME_UPSTREAM_URL: "http://127.0.0.1:5000/" } }),
+    ),
+  ).toEqual({
+    clientId: "id",
+    clientSecret: "s",
+    redirectUri: "http://localhost:8000/oauth/callback",
+    upstreamUrl: "http://127.0.0.1:5000",
+    allowInsecureRequests: true,
   });
 });
 

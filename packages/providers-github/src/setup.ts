@@ -8,6 +8,7 @@
 import {
   type ProviderCredentialSpec,
   type ProviderSetupOptions,
+  providerOptionsFrom,
   providerSetupHook,
   resolveProviderSettings,
 } from "@chuk-mcp/oauth";
@@ -53,11 +54,7 @@ export interface GitHubSetupOptions extends ProviderSetupOptions {
 export function setupGitHubOAuth(mcp: ChukMCPServer, options: GitHubSetupOptions = {}): PostRegisterHook {
   const settings = resolveProviderSettings(GITHUB_CREDENTIALS, options);
   const provider = new GitHubOAuthProvider({
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    redirectUri: settings.redirectUri,
-    allowInsecureRequests: settings.allowInsecureRequests,
-    ...(settings.upstreamUrl === undefined ? {} : { upstreamUrl: settings.upstreamUrl }),
+    ...providerOptionsFrom(settings),
     ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
     ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
     ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
@@ -65,7 +62,7 @@ export function setupGitHubOAuth(mcp: ChukMCPServer, options: GitHubSetupOptions
   // The ready tools on this server call the same API (the stand-in, with GITHUB_UPSTREAM_URL).
   bindGitHubApi(mcp, provider.api);
   return providerSetupHook(mcp, provider, settings, {
-    ...(options.middleware === undefined ? {} : { middleware: options.middleware }),
+    middleware: options.middleware,
     scopesSupported: options.scopesSupported ?? GITHUB_MCP_SCOPES,
   });
 }

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { UpstreamError } from "@chuk-mcp/oauth";
 import { ConfigError } from "@chuk-mcp/server";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { rejectionOf } from "../../oauth/test/helpers/rejection.js";
 import { GITHUB_API_VERSION } from "../src/api.js";
 import { GitHubOAuthProvider, type GitHubOAuthProviderOptions } from "../src/github-provider.js";
 import { GitHubStandIn } from "./stand-in.js";
@@ -59,14 +60,7 @@ async function signIn(provider = providerFor()) {
   return provider.finishAuthorization(callback);
 }
 
-const failure = async (promise: Promise<unknown>): Promise<UpstreamError> => {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-};
+const failure = (promise: Promise<unknown>): Promise<UpstreamError> => rejectionOf(promise, UpstreamError);
 
 describe("the authorization request", () => {
   test("goes to GitHub's authorize endpoint with the client id, callback, default scopes, state and PKCE S256", async () => {

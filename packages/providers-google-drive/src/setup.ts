@@ -8,6 +8,7 @@
 import {
   type ProviderCredentialSpec,
   type ProviderSetupOptions,
+  providerOptionsFrom,
   providerSetupHook,
   resolveProviderSettings,
 } from "@chuk-mcp/oauth";
@@ -51,15 +52,12 @@ export interface GoogleDriveSetupOptions extends ProviderSetupOptions {
 export function setupGoogleDriveOAuth(mcp: ChukMCPServer, options: GoogleDriveSetupOptions = {}): PostRegisterHook {
   const settings = resolveProviderSettings(GOOGLE_CREDENTIALS, options);
   const provider = new GoogleDriveOAuthProvider({
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    redirectUri: settings.redirectUri,
-    ...(settings.upstreamUrl === undefined ? {} : { upstreamUrl: settings.upstreamUrl }),
+    ...providerOptionsFrom(settings),
     ...(options.googleScopes === undefined ? {} : { scopes: options.googleScopes }),
   });
   useDriveEndpoints(mcp, provider.driveEndpoints);
   return providerSetupHook(mcp, provider, settings, {
-    ...(options.middleware === undefined ? {} : { middleware: options.middleware }),
+    middleware: options.middleware,
     scopesSupported: options.scopesSupported ?? GOOGLE_DRIVE_MCP_SCOPES,
   });
 }

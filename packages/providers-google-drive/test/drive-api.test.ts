@@ -5,6 +5,7 @@
  * multipart/related upload; and Google's error answers as DriveErrors.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { rejectionOf } from "../../oauth/test/helpers/rejection.js";
 import { DriveError, GoogleDriveClient, googleDriveEndpoints } from "../src/index.js";
 import { type GoogleStandIn, startGoogleStandIn } from "./stand-in.js";
 
@@ -24,14 +25,7 @@ beforeEach(() => {
   drive = new GoogleDriveClient(googleDriveEndpoints(google.origin), token);
 });
 
-async function driveError(promise: Promise<unknown>): Promise<DriveError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DriveError);
-  return err as DriveError;
-}
+const driveError = (promise: Promise<unknown>): Promise<DriveError> => rejectionOf(promise, DriveError);
 
 describe("listFiles", () => {
   test("asks for exactly the fields it returns, newest first, without trashed files", async () => {

@@ -7,6 +7,7 @@
 import { UpstreamError } from "@chuk-mcp/oauth";
 import { ConfigError } from "@chuk-mcp/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { rejectionOf } from "../../oauth/test/helpers/rejection.js";
 import {
   GOOGLE_DRIVE_DEFAULT_SCOPES,
   GOOGLE_DRIVE_FILE_SCOPE,
@@ -36,14 +37,7 @@ const provider = (overrides: Partial<ConstructorParameters<typeof GoogleDriveOAu
     ...overrides,
   });
 
-async function refusal(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const refusal = (promise: Promise<unknown>): Promise<UpstreamError> => rejectionOf(promise, UpstreamError);
 
 describe("the authorization request", () => {
   test("Google's endpoint, offline access with the consent screen, PKCE S256 and the default scopes", async () => {

@@ -8,6 +8,7 @@
 import {
   type ProviderCredentialSpec,
   type ProviderSetupOptions,
+  providerOptionsFrom,
   providerSetupHook,
   resolveProviderSettings,
 } from "@chuk-mcp/oauth";
@@ -56,17 +57,13 @@ export function linkedInApiUrlOf(mcp: ChukMCPServer): string | undefined {
 export function setupLinkedInOAuth(mcp: ChukMCPServer, options: LinkedInSetupOptions = {}): PostRegisterHook {
   const settings = resolveProviderSettings(LINKEDIN_CREDENTIALS, options);
   const provider = new LinkedInOAuthProvider({
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    redirectUri: settings.redirectUri,
-    allowInsecureRequests: settings.allowInsecureRequests,
-    ...(settings.upstreamUrl === undefined ? {} : { upstreamUrl: settings.upstreamUrl }),
+    ...providerOptionsFrom(settings),
     ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
     ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
   });
   apiUrls.set(mcp, provider.apiUrl);
   return providerSetupHook(mcp, provider, settings, {
-    ...(options.middleware === undefined ? {} : { middleware: options.middleware }),
+    middleware: options.middleware,
     scopesSupported: options.scopesSupported ?? [LINKEDIN_TOOL_SCOPES.profile, LINKEDIN_TOOL_SCOPES.post],
   });
 }

@@ -8,6 +8,7 @@
 import { UpstreamError, type UpstreamGrant } from "@chuk-mcp/oauth";
 import { ConfigError } from "@chuk-mcp/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { rejectionOf } from "../../oauth/test/helpers/rejection.js";
 import { LINKEDIN_ISSUER, LinkedInOAuthProvider } from "../src/index.js";
 import { LinkedInStandIn } from "./stand-in.js";
 
@@ -44,16 +45,7 @@ async function callback(provider = linkedin, state = "state-1") {
 
 const signIn = async (): Promise<UpstreamGrant> => linkedin.finishAuthorization(await callback());
 
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected an UpstreamError");
-    },
-    (err: unknown) => {
-      expect(err).toBeInstanceOf(UpstreamError);
-      return err as UpstreamError;
-    },
-  );
+const failure = (promise: Promise<unknown>): Promise<UpstreamError> => rejectionOf(promise, UpstreamError);
 
 describe("sign-in", () => {
   test("the authorization URL asks LinkedIn for OpenID Connect and posting, without PKCE", async () => {

@@ -12,6 +12,7 @@ import {
   type OAuthMiddleware,
   type ProviderCredentialSpec,
   type ProviderSetupOptions,
+  providerOptionsFrom,
   providerSetupHook,
   resolveProviderSettings,
 } from "@chuk-mcp/oauth";
@@ -80,16 +81,11 @@ export function setupOidcOAuth(mcp: ChukMCPServer, options: OidcSetupOptions = {
   };
   const providerOptions: OidcOAuthProviderOptions = {
     issuer,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    redirectUri: settings.redirectUri,
+    ...providerOptionsFrom(settings),
     ...(scopes === undefined ? {} : { scopes }),
     ...(Object.keys(authorizationParams).length === 0 ? {} : { authorizationParams }),
     ...(clientAuthentication === undefined ? {} : { clientAuthentication }),
     ...(options.name === undefined ? {} : { name: options.name }),
-    ...(settings.upstreamUrl === undefined
-      ? {}
-      : { upstreamUrl: settings.upstreamUrl, allowInsecureRequests: settings.allowInsecureRequests }),
     ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
   };
   // A malformed issuer is a configuration error now, not when the hook runs.
@@ -97,7 +93,7 @@ export function setupOidcOAuth(mcp: ChukMCPServer, options: OidcSetupOptions = {
   return async (server: ChukMCPServer = mcp): Promise<OAuthMiddleware> => {
     const provider = await OidcOAuthProvider.discover(providerOptions);
     const install = providerSetupHook(mcp, provider, settings, {
-      ...(options.middleware === undefined ? {} : { middleware: options.middleware }),
+      middleware: options.middleware,
       ...(options.scopesSupported === undefined ? {} : { scopesSupported: options.scopesSupported }),
     });
     return install(server) as OAuthMiddleware;

@@ -5,8 +5,8 @@
  * the HTTP status.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { freePort } from "../../oauth/test/helpers/free-port.js";
 import { discoverOidcIssuer, discoveryUrl, OidcDiscoveryError } from "../src/index.js";
-import { freePort } from "./free-port.js";
 import { startTestIssuer, type TestIssuer } from "./issuer.js";
 import { type RunningHttp, startHttp } from "./rogue-issuer.js";
 

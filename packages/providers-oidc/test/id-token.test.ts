@@ -6,6 +6,7 @@
  */
 import { UpstreamError } from "@chuk-mcp/oauth";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { rejectionOf } from "../../oauth/test/helpers/rejection.js";
 import { OidcOAuthProvider } from "../src/index.js";
 import { type RogueIssuer, startRogueIssuer } from "./rogue-issuer.js";
 
@@ -43,13 +44,9 @@ async function exchange(): Promise<Awaited<ReturnType<OidcOAuthProvider["finishA
 }
 
 async function refused(): Promise<UpstreamError> {
-  const err = await exchange().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  expect((err as UpstreamError).kind).toBe("upstream_error");
-  return err as UpstreamError;
+  const err = await rejectionOf(exchange(), UpstreamError);
+  expect(err.kind).toBe("upstream_error");
+  return err;
 }
 
 describe("the ID token of the code exchange", () => {

@@ -8,6 +8,7 @@
 import { UpstreamError } from "@chuk-mcp/oauth";
 import { ConfigError } from "@chuk-mcp/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { rejectionOf } from "../../oauth/test/helpers/rejection.js";
 import { type OidcIssuerMetadata, OidcOAuthProvider } from "../src/index.js";
 import { ACCOUNTS, signIn, startTestIssuer, type TestIssuer } from "./issuer.js";
 
@@ -39,14 +40,7 @@ async function authorize(provider: OidcOAuthProvider, username = "ada", decision
   return { start, url, callback };
 }
 
-async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const upstreamError = (promise: Promise<unknown>): Promise<UpstreamError> => rejectionOf(promise, UpstreamError);
 
 describe("against oidc-provider", () => {
   let issuer: TestIssuer;

@@ -7,8 +7,8 @@
 import type { OAuthMiddleware } from "@chuk-mcp/oauth";
 import { ChukMCPServer, ConfigError, type RunningServer } from "@chuk-mcp/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { freePort } from "../../oauth/test/helpers/free-port.js";
 import { OidcDiscoveryError, OidcOAuthProvider, type OidcSetupOptions, setupOidcOAuth } from "../src/index.js";
-import { freePort } from "./free-port.js";
 import { ACCOUNTS, signIn, startTestIssuer, type TestIssuer } from "./issuer.js";
 import { type RunningHttp, startHttp } from "./rogue-issuer.js";
 
