@@ -26,28 +26,11 @@
 // Exit status: 0 only when the suite ran every scenario and no check failed
 // (a WARNING, such as the SHOULD on client_id_metadata_document_supported, is
 // listed but does not fail the run).
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { option, outputDir, root, spawnSuite } from "./suite.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..");
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  if (i === -1) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith("-")) {
-    console.error(`${name} needs a value`);
-    process.exit(2);
-  }
-  return value;
-};
-const keepDir = option("-o") ?? option("--output-dir");
 const specVersion = option("--spec-version");
 /** How long the whole run may take before it is stopped as failed. */
 const TIMEOUT_MS = 60_000;
@@ -103,6 +86,7 @@ const running = await demo.run();
 let browser;
 let child;
 let outDir;
+let kept = false;
 let exitCode = 1;
 const failures = [];
 try {
@@ -128,14 +112,7 @@ try {
   console.log(`Registered public client ${client.client_id} with redirect URI ${redirectUri}\n`);
 
   // --- 2. the suite ----------------------------------------------------------
-  const require = createRequire(import.meta.url);
-  const cli = join(dirname(require.resolve("@modelcontextprotocol/conformance/package.json")), "dist", "index.js");
-  if (keepDir) {
-    outDir = resolve(keepDir);
-    mkdirSync(outDir, { recursive: true });
-  } else outDir = mkdtempSync(join(tmpdir(), "chuk-conformance-auth-"));
-  const nodeArgs =
-    Number(process.versions.node.split(".")[0]) < 22 ? ["--import", join(here, "node20-register.mjs")] : [];
+  ({ dir: outDir, kept } = outputDir("chuk-conformance-auth-"));
   const cliArgs = [
     "authorization",
     "--url",
@@ -150,7 +127,7 @@ try {
     outDir,
   ];
   if (specVersion) cliArgs.push("--spec-version", specVersion);
-  child = spawn(process.execPath, [...nodeArgs, cli, ...cliArgs], { stdio: ["ignore", "pipe", "inherit"] });
+  child = spawnSuite(cliArgs);
 
   let output = "";
   let login;
@@ -237,7 +214,7 @@ try {
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await browser?.close().catch(() => {});
   await running.close();
-  if (outDir && !keepDir) rmSync(outDir, { recursive: true, force: true });
+  if (outDir && !kept) rmSync(outDir, { recursive: true, force: true });
 }
 process.exit(exitCode);
 

@@ -13,28 +13,11 @@
 //
 // Exit status: 0 only when every scenario passes: every scored one and every
 // not-scored one (pending, added-after-release, the tasks extension).
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { args, option, outputDir, root, spawnSuite } from "./suite.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..");
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  if (i === -1) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith("-")) {
-    console.error(`${name} needs a value`);
-    process.exit(2);
-  }
-  return value;
-};
 const requirements = option("--requirements") ?? "2025-11-25";
-const keepDir = option("-o") ?? option("--output-dir");
 
 const { createEverythingServer } = await import(join(root, "examples/everything/dist/server.js"));
 const running = await createEverythingServer({ logLevel: "warn" }).run({
@@ -43,21 +26,8 @@ const running = await createEverythingServer({ logLevel: "warn" }).run({
   stateless: args.includes("--stateless"),
 });
 
-const require = createRequire(import.meta.url);
-const cli = join(dirname(require.resolve("@modelcontextprotocol/conformance/package.json")), "dist", "index.js");
-let outDir;
-if (keepDir) {
-  outDir = resolve(keepDir);
-  mkdirSync(outDir, { recursive: true });
-} else outDir = mkdtempSync(join(tmpdir(), "chuk-conformance-"));
-const nodeArgs =
-  Number(process.versions.node.split(".")[0]) < 22 ? ["--import", join(here, "node20-register.mjs")] : [];
-
-const child = spawn(
-  process.execPath,
-  [...nodeArgs, cli, "server", "--url", running.url, "--requirements", requirements, "-o", outDir],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
+const { dir: outDir, kept } = outputDir("chuk-conformance-");
+const child = spawnSuite(["server", "--url", running.url, "--requirements", requirements, "-o", outDir]);
 let output = "";
 child.stdout.on("data", (chunk) => {
   output += chunk;
@@ -89,7 +59,7 @@ for (const dir of readdirSync(outDir)) {
   }
   scenarios.set(m[1], checks);
 }
-if (!keepDir) rmSync(outDir, { recursive: true, force: true });
+if (!kept) rmSync(outDir, { recursive: true, force: true });
 
 const failures = [];
 const warnings = [];
