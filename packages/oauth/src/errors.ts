@@ -12,6 +12,7 @@
  * - Client ID Metadata Documents: `ClientMetadataError` (shown at the
  *   authorization endpoint, `invalid_client` at the token endpoint).
  */
+import { TokenStoreError } from "./store/errors.js";
 
 /** Error codes of the token endpoint (RFC 6749 §5.2) and the revocation endpoint (RFC 7009 §2.2.1). */
 export type TokenErrorCode =
@@ -338,6 +339,14 @@ export function oauthErrorResponse(err: unknown, context: ChallengeContext = {})
   }
   if (err instanceof AuthorizationEndpointError) {
     return { status: AUTHORIZE_STATUS[err.code], headers: { ...NO_STORE }, body: bodyOf(err.code, err.description) };
+  }
+  if (err instanceof TokenStoreError && (err.code === "unavailable" || err.code === "lock_timeout")) {
+    // The store says nothing about the request: the client should simply try again.
+    return {
+      status: 503,
+      headers: { ...NO_STORE, "retry-after": "5" },
+      body: bodyOf("temporarily_unavailable", "The authorization store is unavailable; try again shortly"),
+    };
   }
   if (err instanceof RateLimitedError) {
     return {

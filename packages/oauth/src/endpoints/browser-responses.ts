@@ -35,7 +35,9 @@ export function redirectAuthorizationError(
 /** Shows an error to the user, never redirecting (the redirect URI is unknown or untrusted). */
 export function showAuthorizationError(reply: FastifyReply, error: unknown): FastifyReply {
   const known = error instanceof AuthorizationEndpointError ? error : undefined;
-  const { status, body } = oauthErrorResponse(known ?? error);
+  const { status, headers, body } = oauthErrorResponse(known ?? error);
+  // A store outage says when to try again (503 Retry-After); a person's browser may use it too.
+  if (headers["retry-after"] !== undefined) reply.header("retry-after", headers["retry-after"]);
   return sendPage(
     reply,
     status,

@@ -13,7 +13,9 @@ export type TokenStoreErrorCode =
   /** A random single-use key (code, state, refresh token) collided with a live one: never reuse them. */
   | "duplicate_key"
   /** `withLock` gave up waiting for a lock another caller holds. */
-  | "lock_timeout";
+  | "lock_timeout"
+  /** The backend could not be reached or did not answer (Redis down, say). */
+  | "unavailable";
 
 /** An error of the token store. */
 export class TokenStoreError extends Error {

@@ -5,8 +5,10 @@
  * (GETDEL); a single node or a Sentinel set-up (scripts touch two keys, which
  * Redis Cluster would require to share a hash slot).
  */
+
 import { Redis } from "ioredis";
 import { type Retained, type StoreBackend, toTtlMs } from "./backend.js";
+import { TokenStoreError } from "./errors.js";
 
 /** Options of `RedisBackend`: where Redis is, and how keys are named there. */
 export type RedisBackendOptions = (
@@ -74,51 +76,82 @@ export class RedisBackend implements StoreBackend {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.client.get(this.#key(key))) ?? undefined;
+    return this.#run(async () => {
+      return (await this.client.get(this.#key(key))) ?? undefined;
+    });
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    if (ttlMs === undefined) await this.client.set(this.#key(key), value);
-    else await this.client.set(this.#key(key), value, "PX", toTtlMs(ttlMs));
+    return this.#run(async () => {
+      if (ttlMs === undefined) await this.client.set(this.#key(key), value);
+      else await this.client.set(this.#key(key), value, "PX", toTtlMs(ttlMs));
+    });
   }
 
   async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
-    const reply =
-      ttlMs === undefined
-        ? await this.client.set(this.#key(key), value, "NX")
-        : await this.client.set(this.#key(key), value, "PX", toTtlMs(ttlMs), "NX");
-    return reply === "OK";
+    return this.#run(async () => {
+      const reply =
+        ttlMs === undefined
+          ? await this.client.set(this.#key(key), value, "NX")
+          : await this.client.set(this.#key(key), value, "PX", toTtlMs(ttlMs), "NX");
+      return reply === "OK";
+    });
   }
 
   async take(key: string): Promise<string | undefined> {
-    return (await this.client.getdel(this.#key(key))) ?? undefined;
+    return this.#run(async () => {
+      return (await this.client.getdel(this.#key(key))) ?? undefined;
+    });
   }
 
   async takeAndRetain(key: string, retainKey: string, retainMs: number): Promise<Retained> {
-    const reply = await this.client.eval(TAKE_AND_RETAIN, 2, this.#key(key), this.#key(retainKey), toTtlMs(retainMs));
-    if (!Array.isArray(reply)) throw new TypeError("unexpected reply from Redis");
-    const [state, value] = reply as [number, string | undefined];
-    if (state === 1 && typeof value === "string") return { state: "taken", value };
-    if (state === 2 && typeof value === "string") return { state: "taken-before", value };
-    return { state: "absent" };
+    return this.#run(async () => {
+      const reply = await this.client.eval(TAKE_AND_RETAIN, 2, this.#key(key), this.#key(retainKey), toTtlMs(retainMs));
+      if (!Array.isArray(reply)) throw new TypeError("unexpected reply from Redis");
+      const [state, value] = reply as [number, string | undefined];
+      if (state === 1 && typeof value === "string") return { state: "taken", value };
+      if (state === 2 && typeof value === "string") return { state: "taken-before", value };
+      return { state: "absent" };
+    });
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.client.del(this.#key(key))) > 0;
+    return this.#run(async () => {
+      return (await this.client.del(this.#key(key))) > 0;
+    });
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return (await this.client.eval(DELETE_IF_EQUALS, 1, this.#key(key), value)) === 1;
+    return this.#run(async () => {
+      return (await this.client.eval(DELETE_IF_EQUALS, 1, this.#key(key), value)) === 1;
+    });
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
-    return Number(await this.client.eval(INCREMENT, 1, this.#key(key), toTtlMs(ttlMs)));
+    return this.#run(async () => {
+      return Number(await this.client.eval(INCREMENT, 1, this.#key(key), toTtlMs(ttlMs)));
+    });
   }
 
   async close(): Promise<void> {
     if (!this.#owned) return;
     // QUIT lets queued commands finish; if the server is gone, just drop the socket.
     await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  /**
+   * Runs one command; a failure of Redis itself (refused, reset, retries
+   * exhausted) becomes `TokenStoreError("unavailable")`, so callers can
+   * answer 503 instead of a 500.
+   */
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (cause) {
+      // Our own checks (bad TTL, unexpected reply) are not outages.
+      if (cause instanceof TypeError || cause instanceof RangeError || cause instanceof TokenStoreError) throw cause;
+      throw new TokenStoreError("unavailable", "The Redis store is unavailable", { cause });
+    }
   }
 
   #key(key: string): string {
