@@ -29,21 +29,12 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { chromiumProblem, launchHeadlessChromium } from "../headless-chromium.mjs";
 import { option, outputDir, root, spawnSuite } from "./suite.mjs";
 
 const specVersion = option("--spec-version");
 /** How long the whole run may take before it is stopped as failed. */
 const TIMEOUT_MS = 60_000;
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** The scenarios the suite must run: it prints a summary line for each. */
 const EXPECTED_SCENARIOS = ["authorization-server-metadata-endpoint", "authorization-code-grant"];
 
@@ -52,10 +43,8 @@ if (!existsSync(demoModule)) {
   console.error(`${demoModule} is missing: run npm run build first`);
   process.exit(2);
 }
-if (!existsSync(CHROMIUM)) {
-  console.error(
-    `${CHROMIUM} is missing: the login is played in headless Chromium (Debian/Ubuntu: sudo apt-get install -y chromium), or set CHROMIUM`,
-  );
+if (chromiumProblem() !== undefined) {
+  console.error(chromiumProblem());
   process.exit(2);
 }
 
@@ -239,8 +228,7 @@ function describeDetails(details) {
  * the browser reaches the suite's callback (which answers "OK").
  */
 async function playLogin(authorizationUrl) {
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchHeadlessChromium();
   const page = await (await browser.newContext()).newPage();
   const atCallback = (url) => url.href.startsWith(redirectUri);
   const steps = [];

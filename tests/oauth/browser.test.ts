@@ -7,42 +7,22 @@
  * catches `code`, `state` and `iss`. Then the client finishes the login and
  * calls the protected tool. Without /usr/bin/chromium these tests fail.
  */
-import { existsSync } from "node:fs";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from "playwright-core";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { launchHeadlessChromium } from "../../scripts/headless-chromium.mjs";
 import { type LoopbackRedirect, startLoopbackRedirect } from "../helpers/loopback-redirect.js";
 import { Sdk1OAuthClient } from "../helpers/oauth-client.js";
 import { type RunningDemo, startOAuthDemo } from "../helpers/oauth-demo.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let demo: RunningDemo;
 let redirect: LoopbackRedirect;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing, and the browser login tests need it: install it (Debian/Ubuntu: sudo apt-get install -y chromium; .ci/run does this in CI)`,
-    );
-  }
-  [demo, redirect, browser] = await Promise.all([
-    startOAuthDemo(),
-    startLoopbackRedirect(),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
-  ]);
+  [demo, redirect, browser] = await Promise.all([startOAuthDemo(), startLoopbackRedirect(), launchHeadlessChromium()]);
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,0 +1,5 @@
+import type { Browser } from "playwright-core";
+
+export declare const CHROMIUM: string;
+export declare function chromiumProblem(): string | undefined;
+export declare function launchHeadlessChromium(): Promise<Browser>;
