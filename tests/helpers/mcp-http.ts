@@ -110,6 +110,11 @@ export class SseReader {
     }
   }
 
+  /** Lets go of the stream: the client disconnects. */
+  async cancel(): Promise<void> {
+    await this.reader.cancel();
+  }
+
   /** Every remaining message until the stream ends. */
   async rest(): Promise<Json[]> {
     const out: Json[] = [];

@@ -54,6 +54,7 @@ export {
   TokenEndpointError,
   type TokenErrorCode,
 } from "./errors.js";
+export { RedisSessionSharing, type RedisSessionSharingOptions } from "./mcp-sessions/redis-session-sharing.js";
 export { OAuthMiddleware, type OAuthMiddlewareOptions } from "./middleware.js";
 export {
   BaseOAuthProvider,

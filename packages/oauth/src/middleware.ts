@@ -24,10 +24,12 @@ import { rateLimitEndpoints } from "./endpoints/rate-limit.js";
 import { registrationRoute } from "./endpoints/register.js";
 import { revocationRoute } from "./endpoints/revoke.js";
 import { tokenRoute } from "./endpoints/token.js";
+import { RedisSessionSharing } from "./mcp-sessions/redis-session-sharing.js";
 import type { BaseOAuthProvider } from "./provider.js";
 import { type RateLimitOptions, type RateLimitSettings, resolveRateLimits } from "./rate-limits.js";
 import { OAuthResourceVerifier } from "./resource/verifier.js";
-import { TokenStore } from "./store/token-store.js";
+import { RedisBackend } from "./store/redis.js";
+import { DEFAULT_REDIS_KEY_PREFIX, TokenStore } from "./store/token-store.js";
 import { createKeySet } from "./tokens/keys.js";
 
 /** Options of `OAuthMiddleware`; every `OAuthConfigOptions` field may instead come from its environment variable. */
@@ -61,6 +63,12 @@ export interface OAuthMiddlewareOptions extends OAuthConfigOptions {
    * (default `DEFAULT_RATE_LIMITS`; `OAUTH_RATE_LIMIT_*`); `false` turns them off.
    */
   rateLimits?: RateLimitOptions;
+  /**
+   * Share the server's legacy MCP sessions between instances through the
+   * store's Redis (default `true` when the store is on Redis): any instance
+   * behind a load balancer then serves any session. See docs/deployment.md.
+   */
+  shareMcpSessions?: boolean;
   /** The environment to read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
@@ -85,6 +93,7 @@ export class OAuthMiddleware {
   /** Resolves once keys and store are ready; rejects if they cannot be. */
   readonly ready: Promise<AuthorizationServerContext>;
   readonly #logger: Logger;
+  readonly #sessionSharing: RedisSessionSharing | undefined;
 
   constructor(options: OAuthMiddlewareOptions) {
     const { mcpServer, provider } = options;
@@ -119,6 +128,7 @@ export class OAuthMiddleware {
     this.verifier = new OAuthResourceVerifier(this.ready, { protect: options.protect ?? "tools" });
     mcpServer.setAuthVerifier(this.verifier);
     mcpServer.beforeListen(this.ready);
+    this.#sessionSharing = this.#shareSessions(mcpServer, options.shareMcpSessions);
     if (!app) {
       this.#logger.warn(
         "OAuth needs the HTTP transport: over STDIO there is no token to check, and protected tools refuse every call",
@@ -181,8 +191,22 @@ export class OAuthMiddleware {
     await this.provider.mount?.(app, { issuer: ctx.config.issuer });
   }
 
-  /** Closes the store if the middleware opened it. */
+  /** On Redis, the server's legacy sessions go there too: every instance serves every session. */
+  #shareSessions(mcpServer: ChukMCPServer, wanted: boolean | undefined): RedisSessionSharing | undefined {
+    const backend = this.store.backend;
+    if (wanted === false || !(backend instanceof RedisBackend) || mcpServer.sessionSharing) return undefined;
+    const sharing = new RedisSessionSharing({
+      client: backend.client,
+      keyPrefix: `${this.store.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX}${this.store.sandboxId}:mcp:`,
+      logger: this.#logger,
+    });
+    mcpServer.shareSessions(sharing);
+    return sharing;
+  }
+
+  /** Closes the store if the middleware opened it, and the session bus it opened. */
   async close(): Promise<void> {
+    await this.#sessionSharing?.close();
     await this.store.close();
   }
 }

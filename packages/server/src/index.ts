@@ -28,6 +28,7 @@ export type {
 } from "./protocol/jsonrpc.js";
 export type * from "./protocol/types.js";
 export { LATEST_LEGACY_VERSION, LEGACY_PROTOCOL_VERSIONS } from "./protocol/versions.js";
+export type { ListKind } from "./registry/change-signal.js";
 export type { Completer, Completers, CompletionContext } from "./registry/completions.js";
 export type { PromptArgsShape, PromptHandler, PromptOptions, PromptReturn } from "./registry/prompts.js";
 export type {
@@ -42,6 +43,14 @@ export type { ToolReturn } from "./registry/tool-result.js";
 export { type TaskMode, TOOL_NAME_PATTERN, type ToolHandler, type ToolOptions } from "./registry/tools.js";
 export type { PostRegisterHook, RunningServer, RunOptions } from "./run.js";
 export { ChukMCPServer, type ChukMCPServerOptions, type CustomEndpoint } from "./server.js";
+export type {
+  SessionBusMessage,
+  SessionSharing,
+  SharedAppendOptions,
+  SharedSessionChange,
+  SharedSessionRecord,
+  SharedStreamEvent,
+} from "./session-sharing.js";
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from "./transports/http/app.js";
 export type { HttpTransportOptions } from "./transports/http/options.js";
 export { forwardedBaseUrl, type TrustProxy } from "./transports/http/trust-proxy.js";

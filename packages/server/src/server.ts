@@ -28,6 +28,7 @@ import type { InputSpec } from "./registry/schema.js";
 import { type ToolHandler, type ToolOptions, ToolRegistry } from "./registry/tools.js";
 import type { RunningServer, RunOptions } from "./run.js";
 import { runServer } from "./run.js";
+import type { SessionBusMessage, SessionSharing } from "./session-sharing.js";
 
 /** Identity and behaviour of a server. */
 export interface ChukMCPServerOptions {
@@ -98,6 +99,8 @@ export class ChukMCPServer implements ServerCore {
   private readonly startupTasks: Promise<{ error: unknown } | undefined>[] = [];
   private httpApp: FastifyInstance | undefined;
   private readonly sessions = new Set<LegacySession>();
+  private sharing: SessionSharing | undefined;
+  private readonly busListeners = new Set<(message: SessionBusMessage) => void>();
 
   constructor(name: string, options: ChukMCPServerOptions = {}) {
     if (typeof name !== "string" || name.length === 0) throw new TypeError("ChukMCPServer needs a name");
@@ -229,8 +232,16 @@ export class ChukMCPServer implements ServerCore {
 
   // ---- notifications ---------------------------------------------------------
 
-  /** Tells clients subscribed to `uri` (legacy sessions and modern subscriptions) that it changed. */
+  /**
+   * Tells clients subscribed to `uri` (legacy sessions and modern
+   * subscriptions) that it changed — on every instance when sessions are shared.
+   */
   notifyResourceUpdated(uri: string): void {
+    if (this.sharing) this.publishToInstances({ type: "resource-updated", uri });
+    else this.deliverResourceUpdated(uri);
+  }
+
+  private deliverResourceUpdated(uri: string): void {
     for (const session of this.sessions) {
       if (session.subscriptions.has(uri)) session.notify("notifications/resources/updated", { uri });
     }
@@ -238,10 +249,53 @@ export class ChukMCPServer implements ServerCore {
   }
 
   private broadcastListChanged(kind: ListKind): void {
+    if (this.sharing) this.publishToInstances({ type: "list-changed", list: kind });
+    else this.deliverListChanged(kind);
+  }
+
+  private deliverListChanged(kind: ListKind): void {
     for (const session of this.sessions) {
       if (session.ready) session.notify(`notifications/${kind}/list_changed`);
     }
     this.subscriptions.listChanged(kind);
+  }
+
+  // ---- several instances -------------------------------------------------------
+
+  /** Where legacy sessions are shared between instances; undefined: in this process only. */
+  get sessionSharing(): SessionSharing | undefined {
+    return this.sharing;
+  }
+
+  /**
+   * Shares legacy HTTP sessions, their stream events and announcements with
+   * the other instances through `sharing` (see `SessionSharing`). Call it
+   * before the server listens (e.g. in `postRegisterHook`); the OAuth
+   * middleware does when its store is on Redis.
+   */
+  shareSessions(sharing: SessionSharing): this {
+    if (this.httpApp?.server.listening) throw new Error("shareSessions() must be called before the server listens");
+    this.sharing = sharing;
+    this.beforeListen(sharing.subscribe((message) => this.onInstanceMessage(message)));
+    return this;
+  }
+
+  /** @internal The HTTP transport hears the bus here; returns the way to stop. */
+  listenToInstances(listener: (message: SessionBusMessage) => void): () => void {
+    this.busListeners.add(listener);
+    return () => this.busListeners.delete(listener);
+  }
+
+  private onInstanceMessage(message: SessionBusMessage): void {
+    if (message.type === "resource-updated") this.deliverResourceUpdated(message.uri);
+    else if (message.type === "list-changed") this.deliverListChanged(message.list);
+    for (const listener of this.busListeners) listener(message);
+  }
+
+  private publishToInstances(message: SessionBusMessage): void {
+    this.sharing?.publish(message).catch((err: unknown) => {
+      this.logger.warn({ err: (err as Error).message, type: message.type }, "could not tell the other instances");
+    });
   }
 
   /** The caching hint for reading `uri`: the resource's (or its template's) own, else the server's. */

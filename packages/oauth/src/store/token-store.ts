@@ -103,6 +103,9 @@ export type RefreshRotation =
   /** Never issued, or expired. */
   | { status: "unknown" };
 
+/** Prepended to every Redis key unless `redisKeyPrefix` says otherwise. */
+export const DEFAULT_REDIS_KEY_PREFIX = "chuk-mcp:";
+
 /** The token store. Construct one per sandbox; share it between the middleware and the provider. */
 export class TokenStore {
   readonly sandboxId: string;
@@ -113,6 +116,8 @@ export class TokenStore {
   readonly warnings: readonly string[];
   readonly externalTokenTtlSeconds: number;
   readonly grantRetentionSeconds: number;
+  /** On Redis: the prefix of every key (before the sandbox id), for others who share the database. */
+  readonly redisKeyPrefix: string | undefined;
   readonly #encryptor: Encryptor;
   readonly #ownsBackend: boolean;
 
@@ -137,6 +142,8 @@ export class TokenStore {
     for (const warning of settings.warnings) options.logger?.warn({ sandboxId: settings.sandboxId }, warning);
 
     const keyPrefix = options.redisKeyPrefix;
+    const isRedis = !options.backend && (options.redisClient !== undefined || settings.backend.kind === "redis");
+    this.redisKeyPrefix = isRedis ? (keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX) : undefined;
     if (options.backend) {
       this.backend = options.backend;
       this.backendKind = "custom";

@@ -5,6 +5,7 @@ import type { TaskRegistry } from "../extensions/tasks/task-registry.js";
 import type { PromptRegistry } from "../registry/prompts.js";
 import type { ResourceRegistry } from "../registry/resources.js";
 import type { ToolRegistry } from "../registry/tools.js";
+import type { SessionBusMessage, SessionSharing } from "../session-sharing.js";
 import type { LegacySession, LegacySessionOptions } from "./legacy/session.js";
 import type { CacheHint, CacheHints } from "./modern/cache-hints.js";
 import type { RequestStateCodec } from "./modern/request-state.js";
@@ -41,4 +42,8 @@ export interface ServerCore {
   /** Tracks a session so it hears list changes and resource updates. */
   attachSession(session: LegacySession): void;
   detachSession(session: LegacySession): void;
+  /** Where legacy sessions are shared between instances; undefined: this process only. */
+  readonly sessionSharing: SessionSharing | undefined;
+  /** Hears what other instances (and this one) say on the sharing bus; returns the way to stop. */
+  listenToInstances(listener: (message: SessionBusMessage) => void): () => void;
 }

@@ -62,33 +62,39 @@ export async function handleLegacyRequest(
   }
 }
 
-/** Handles a notification from the client. */
+/**
+ * Handles a notification from the client. False when it cancels a request
+ * that is not running here (with shared sessions it may run on another instance).
+ */
 export function handleLegacyNotification(
   server: ServerCore,
   session: LegacySession,
   message: JsonRpcNotification,
-): void {
+): boolean {
   session.lastActivity = Date.now();
   switch (message.method) {
     case "notifications/initialized":
       if (session.initialized) session.ready = true;
-      return;
+      return true;
     case "notifications/cancelled": {
       const requestId = message.params?.requestId;
-      if (typeof requestId !== "string" && typeof requestId !== "number") return;
-      session.inflight.get(requestId)?.abort(new Error(String(message.params?.reason ?? "Cancelled by the client")));
-      return;
+      if (typeof requestId !== "string" && typeof requestId !== "number") return true;
+      const running = session.inflight.get(requestId);
+      if (!running) return false;
+      running.abort(new Error(String(message.params?.reason ?? "Cancelled by the client")));
+      return true;
     }
     default:
       // Other notifications (roots/list_changed, progress for our requests) need no action.
       server.logger.trace({ method: message.method }, "notification");
+      return true;
   }
 }
 
-/** Routes a client's response to the server→client request awaiting it. */
-export function handleLegacyResponse(server: ServerCore, session: LegacySession, message: JsonRpcResponse): void {
+/** Routes a client's response to the server→client request awaiting it; false when none awaits it here. */
+export function handleLegacyResponse(server: ServerCore, session: LegacySession, message: JsonRpcResponse): boolean {
   session.lastActivity = Date.now();
-  if (!session.handleResponse(message)) {
-    server.logger.debug({ id: message.id }, "response to no pending request");
-  }
+  if (session.handleResponse(message)) return true;
+  server.logger.debug({ id: message.id }, "response to no pending request here");
+  return false;
 }

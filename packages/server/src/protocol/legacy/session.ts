@@ -36,6 +36,8 @@ export class LegacySession {
   readonly subscriptions = new Set<string>();
   readonly inflight = new Map<RequestId, LazyAbort>();
   lastActivity = Date.now();
+  /** Ids of server→client requests start so; unique per instance when sessions are shared. */
+  requestIdPrefix = "srv-";
 
   private readonly pending = new Map<RequestId, PendingClientRequest>();
   private nextRequestId = 0;
@@ -68,7 +70,7 @@ export class LegacySession {
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new McpError(ErrorCode.InvalidRequest, "The session is closed"));
     if (signal.aborted) return Promise.reject(new McpError(ErrorCode.RequestTimeout, "The request was cancelled"));
-    const id = `srv-${++this.nextRequestId}`;
+    const id = `${this.requestIdPrefix}${++this.nextRequestId}`;
     return new Promise((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer);

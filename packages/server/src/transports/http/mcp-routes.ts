@@ -24,12 +24,12 @@ import {
 } from "../../protocol/versions.js";
 import { authenticateRequest } from "./auth-gate.js";
 import { allowOrigin, answerPreflight } from "./cors.js";
-import { parseEventId } from "./event-store.js";
+import { formatEventId, parseEventId } from "./event-store.js";
 import { acceptedTypes, acceptedTypesMemo, checkOriginAndHost, type OriginPolicy } from "./guards.js";
 import { answerModernPost, isModernPost } from "./modern-post.js";
 import type { ResolvedHttpTransportOptions } from "./options.js";
 import { PostResponder } from "./post-responder.js";
-import { type HttpSession, type HttpSessions, STANDALONE_STREAM_ID } from "./sessions.js";
+import { type HttpSession, type HttpSessions, type SessionSnapshot, STANDALONE_STREAM_ID } from "./sessions.js";
 import { SseWriter } from "./sse.js";
 
 const PARSE_FAILED: unique symbol = Symbol("parse-failed");
@@ -114,14 +114,19 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
    * when unknown — or when it was opened by another user (a session id is
    * not a credential: one user's id in another's hands finds nothing).
    */
-  const sessionOf = (req: FastifyRequest, auth: AuthInfo | undefined): HttpSession => {
+  const sessionOf = (req: FastifyRequest, auth: AuthInfo | undefined): HttpSession | Promise<HttpSession> => {
     const id = header(req, SESSION_HEADER);
     if (!id) {
       // GET and DELETE exist only for legacy sessions: without one, only POST is allowed.
       if (req.method !== "POST") throw statelessRefusal();
       throw httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
     }
-    const session = sessions.get(id);
+    // Shared between instances: the record is in the store (a promise, only then).
+    if (sessions.shared) return sessions.load(id).then((session) => usableBy(session, auth));
+    return usableBy(sessions.get(id), auth);
+  };
+
+  const usableBy = (session: HttpSession | undefined, auth: AuthInfo | undefined): HttpSession => {
     if (!session || (session.principal !== "" && session.principal !== principalOf(auth))) {
       throw httpError(404, ErrorCode.SessionNotFound, "Session not found");
     }
@@ -165,13 +170,14 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   });
 
   /** The legacy session a request belongs to: a throwaway one when stateless. */
-  function legacySessionFor(
+  async function legacySessionFor(
     req: FastifyRequest,
     auth: AuthInfo | undefined,
-  ): { session: HttpSession | undefined; legacy: LegacySession } {
+  ): Promise<{ session: HttpSession | undefined; legacy: LegacySession }> {
     const version = checkVersionHeader(req);
     if (!options.stateless) {
-      const session = sessionOf(req, auth);
+      const found = sessionOf(req, auth);
+      const session = found instanceof Promise ? await found : found;
       return { session, legacy: session.legacy };
     }
     const legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
@@ -206,20 +212,53 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     auth: AuthInfo | undefined,
   ): Promise<FastifyReply> {
     if (m.kind === "request" && m.message.method === "initialize") return initialize(req, reply, m.message, auth);
-    const { session, legacy } = legacySessionFor(req, auth);
-    if (m.kind === "notification") {
-      handleLegacyNotification(server, legacy, m.message);
-      return reply.code(202).send();
-    }
-    if (m.kind === "response") {
-      handleLegacyResponse(server, legacy, m.message);
-      return reply.code(202).send();
-    }
+    const { session, legacy } = await legacySessionFor(req, auth);
     if (m.kind === "invalid") return reply.code(400).send(failure(m.id, m.error.toJSON()));
+    const before = session && sessions.snapshot(session);
+    if (m.kind === "notification" || m.kind === "response") {
+      takeClientMessage(session, legacy, m);
+      if (session) await sessions.save(session, before);
+      return reply.code(202).send();
+    }
     const responder = legacyResponder(reply, session, legacy, accept);
     const answer = await handleLegacyRequest(server, legacy, m.message, responder, auth);
+    if (session) await saveBeforeAnswering(session, before, answer ? [answer] : []);
     responder.finish(answer ? [answer] : [], false);
     return reply;
+  }
+
+  /** A client's notification or answer: handled here, else sent on to the instance that awaits it. */
+  function takeClientMessage(
+    session: HttpSession | undefined,
+    legacy: LegacySession,
+    m: Extract<ClassifiedMessage, { kind: "notification" | "response" }>,
+  ): void {
+    const handled =
+      m.kind === "notification"
+        ? handleLegacyNotification(server, legacy, m.message)
+        : handleLegacyResponse(server, legacy, m.message);
+    if (!handled && session) sessions.forward(session, m.message);
+  }
+
+  /**
+   * Writes back what the requests changed of a shared session before the
+   * client hears the answer (its next request may land on another instance).
+   * A store failure then turns the answers into errors rather than losing the change.
+   */
+  async function saveBeforeAnswering(
+    session: HttpSession,
+    before: SessionSnapshot | undefined,
+    answers: JsonRpcResponse[],
+  ): Promise<void> {
+    try {
+      await sessions.save(session, before);
+    } catch (err) {
+      if (!(err instanceof McpHttpError)) throw err;
+      for (let i = 0; i < answers.length; i++) {
+        const answer = answers[i] as JsonRpcResponse;
+        answers[i] = failure(answer.id, { code: ErrorCode.InternalError, message: err.message });
+      }
+    }
   }
 
   async function answerLegacyBatch(
@@ -234,7 +273,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     if (messages.some((m) => m.kind === "request" && m.message.method === "initialize")) {
       throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be part of a batch");
     }
-    const { session, legacy } = legacySessionFor(req, auth);
+    const { session, legacy } = await legacySessionFor(req, auth);
     if (!allowsBatches(legacy.protocolVersion)) {
       throw httpError(
         400,
@@ -244,21 +283,23 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     }
     const errors: JsonRpcResponse[] = [];
     const requests: JsonRpcRequest[] = [];
+    const before = session && sessions.snapshot(session);
     for (const m of messages) {
       if (m.kind === "request") requests.push(m.message);
-      else if (m.kind === "notification") handleLegacyNotification(server, legacy, m.message);
-      else if (m.kind === "response") handleLegacyResponse(server, legacy, m.message);
-      else errors.push(failure(m.id, m.error.toJSON()));
+      else if (m.kind === "invalid") errors.push(failure(m.id, m.error.toJSON()));
+      else takeClientMessage(session, legacy, m);
     }
     if (requests.length === 0) {
+      if (session) await sessions.save(session, before);
       if (errors.length === 0) return reply.code(202).send();
       return reply.code(400).send(errors);
     }
     const responder = legacyResponder(reply, session, legacy, accept);
     const answers = await Promise.all(requests.map((r) => handleLegacyRequest(server, legacy, r, responder, auth)));
-    const responses = errors;
+    const responses: JsonRpcResponse[] = [];
     for (const a of answers) if (a) responses.push(a);
-    responder.finish(responses, true);
+    if (session) await saveBeforeAnswering(session, before, responses);
+    responder.finish([...errors, ...responses], true);
     return reply;
   }
 
@@ -281,6 +322,12 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
       sessions.delete(session.id);
       return reply.code(200).send(response);
     }
+    try {
+      await sessions.publish(session);
+    } catch (err) {
+      sessions.delete(session.id);
+      throw err;
+    }
     req.log.debug({ session: session.id }, "session opened");
     return reply.code(200).header(SESSION_HEADER, session.id).send(response);
   }
@@ -291,7 +338,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
   app.get(options.path, async (req, reply) => {
     if (options.stateless) throw statelessRefusal();
     const auth = await authenticateRequest(server, req, undefined);
-    const session = sessionOf(req, auth);
+    const session = await sessionOf(req, auth);
     checkVersionHeader(req);
     if (!acceptedTypes(header(req, "accept")).sse) {
       throw httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: the client must accept text/event-stream");
@@ -299,8 +346,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     session.legacy.lastActivity = Date.now();
     const lastEventId = header(req, "last-event-id");
     const resumeFrom = lastEventId === undefined ? undefined : parseEventId(lastEventId);
+    const live = resumeFrom && session.streams.get(resumeFrom.streamId);
+    if (sessions.shared && !live) return followSharedStream(reply, session, resumeFrom);
     if (resumeFrom && resumeFrom.streamId !== STANDALONE_STREAM_ID) {
-      const live = session.streams.get(resumeFrom.streamId);
       reply.hijack();
       const writer = new SseWriter(reply.raw, {}, options.keepAliveMs);
       if (live) live.attach(writer, resumeFrom.seq);
@@ -323,11 +371,39 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     return reply;
   });
 
+  /**
+   * Shared sessions: the standalone stream, or a stream another instance
+   * writes, is carried from the shared log and the bus.
+   */
+  async function followSharedStream(
+    reply: FastifyReply,
+    session: HttpSession,
+    resumeFrom: { streamId: string; seq: number } | undefined,
+  ): Promise<FastifyReply> {
+    const sharing = sessions.shared?.sharing;
+    if (!sharing) throw new Error("shared sessions expected");
+    const stream = resumeFrom?.streamId ?? STANDALONE_STREAM_ID;
+    if (!resumeFrom && session.listening) {
+      throw httpError(409, ErrorCode.InvalidRequest, "Conflict: this session already has an open SSE stream");
+    }
+    // A new standalone stream starts now; a resumed one after what the client saw.
+    const afterSeq = resumeFrom ? resumeFrom.seq : await sessions.reachStore(sharing.lastSeq(session.id, stream));
+    if (stream === STANDALONE_STREAM_ID) await sessions.claimAnnouncements(session);
+    reply.hijack();
+    const writer = new SseWriter(reply.raw, {}, options.keepAliveMs);
+    if (!resumeFrom && primesSseStreams(session.legacy.protocolVersion))
+      writer.event(formatEventId(stream, afterSeq), "", options.retryMs);
+    await session.follow(stream, writer, afterSeq).catch((err: unknown) => {
+      server.logger.warn({ err: (err as Error).message }, "could not read a shared stream");
+    });
+    return reply;
+  }
+
   app.delete(options.path, async (req, reply) => {
     if (options.stateless) throw statelessRefusal();
     const auth = await authenticateRequest(server, req, undefined);
-    const session = sessionOf(req, auth);
-    sessions.delete(session.id);
+    const session = await sessionOf(req, auth);
+    await sessions.end(session.id);
     req.log.debug({ session: session.id }, "session closed by the client");
     return reply.code(200).send();
   });

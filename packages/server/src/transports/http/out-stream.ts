@@ -5,6 +5,7 @@
  * replayed when the client comes back with `Last-Event-ID`.
  */
 import type { JsonRpcMessage } from "../../protocol/jsonrpc.js";
+import type { SharedStreamEvent } from "../../session-sharing.js";
 import { type EventStore, formatEventId } from "./event-store.js";
 import type { SseWriter } from "./sse.js";
 
@@ -20,6 +21,8 @@ export class OutStream {
     private readonly store: EventStore,
     /** False in the modern era, which has no event ids (nor resumption). */
     private readonly withIds = true,
+    /** Copies every event to the shared log, so another instance can resume the stream. */
+    private readonly mirror?: (event: SharedStreamEvent) => void,
   ) {}
 
   get attached(): boolean {
@@ -30,6 +33,7 @@ export class OutStream {
     const data = JSON.stringify(message);
     const seq = ++this.seq;
     this.store.add({ streamId: this.id, seq, data });
+    this.mirror?.({ seq, data });
     if (this.sink?.open) {
       this.sink.event(this.withIds ? formatEventId(this.id, seq) : undefined, data);
       this.sentSeq = seq;
@@ -67,6 +71,7 @@ export class OutStream {
 
   /** No more messages: ends the connection, if one is attached. */
   finish(): void {
+    if (!this.done) this.mirror?.({ seq: ++this.seq, data: "", end: true });
     this.done = true;
     this.sink?.end();
   }
