@@ -11,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { type StartedOAuthServer, startOAuthServer } from "../packages/oauth/test/helpers/oauth-server.js";
 import { startRedis, type TestRedis } from "../packages/oauth/test/helpers/redis.js";
-import { ACCEPT_BOTH, type Json, jsonOf, LEGACY, post, SseReader } from "./helpers/mcp-http.js";
+import {
+  ACCEPT_BOTH,
+  type Json,
+  jsonOf,
+  LEGACY,
+  modernBody,
+  modernPost,
+  post,
+  SseReader,
+} from "./helpers/mcp-http.js";
 
 /** What the handlers saw, per instance. */
 interface Seen {
@@ -259,3 +268,36 @@ describe("a legacy session shared by two instances on one Redis", () => {
     for (const server of [a, b]) expect((await post(server.mcpUrl, request("tools/list"), headers)).status).toBe(404);
   });
 });
+
+describe("modern clients of two instances", () => {
+  test("a subscriptions/listen stream on one instance hears a list change made on the other", async () => {
+    const abort = new AbortController();
+    const listen = modernBody("subscriptions/listen", { notifications: { toolsListChanged: true } }, "listen-1");
+    const sse = new SseReader(await modernPost(a.mcpUrl, listen, {}, abort.signal));
+    expect((await sse.next())?.method).toBe("notifications/subscriptions/acknowledged");
+    const added = await modernPost(b.mcpUrl, modernBody("tools/call", { name: "add_tool", arguments: {} }));
+    expect(added.status).toBe(200);
+    const heard = await sse.next();
+    expect(heard?.method).toBe("notifications/tools/list_changed");
+    abort.abort();
+  });
+});
+
+// Last: it stops Redis.
+describe("with Redis stopped", () => {
+  test("session requests answer 503 with Retry-After, and the instances keep running", async () => {
+    const headers = await openSession(a, b);
+    await redis.stop();
+    for (const server of [a, b]) {
+      const res = await post(server.mcpUrl, request("tools/list"), headers);
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("5");
+      const body = (await res.json()) as Json;
+      expect((body.error as Json).message).toMatch(/session store/);
+      // Stateless (modern) requests need no store.
+      const modern = await modernPost(server.mcpUrl, modernBody("tools/list"));
+      expect(modern.status).toBe(200);
+    }
+  });
+});
+
