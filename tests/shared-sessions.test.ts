@@ -58,6 +58,12 @@ function tools(seen: Seen) {
       }
       return `${n} steps`;
     });
+    server.tool("later", {}, async (_args, ctx) => {
+      // Nothing sent before the client is let go: it resumes from the priming event.
+      ctx.closeStream();
+      await new Promise((r) => setTimeout(r, 50));
+      return "later";
+    });
     let added = 0;
     server.tool("add_tool", {}, () => {
       server.tool(`extra_${++added}`, {}, () => "extra");
@@ -254,6 +260,37 @@ describe("a legacy session shared by two instances on one Redis", () => {
     const rest = await new SseReader(resumed).rest();
     expect(rest.slice(0, -1).map((m) => (m.params as Json).progress)).toEqual([2, 3, 4]);
     expect(textOf(rest.at(-1)?.result as Json)).toBe("4 steps");
+  });
+
+  test("a POST's stream resumed from its priming event, before any message, gets its answer", async () => {
+    const headers = await openSession(a, b);
+    const first = new SseReader(await post(a.mcpUrl, call("later"), headers));
+    expect(await first.rest()).toEqual([]);
+    const priming = first.blocks[0]?.match(/^id: (.+)$/m)?.[1] as string;
+    expect(priming).toMatch(/_0$/);
+    const resumed = await fetch(b.mcpUrl, {
+      headers: {
+        accept: "text/event-stream",
+        "mcp-session-id": headers["mcp-session-id"] as string,
+        "mcp-protocol-version": LEGACY,
+        "last-event-id": priming,
+      },
+    });
+    const rest = await new SseReader(resumed).rest();
+    expect(textOf(rest.at(-1)?.result as Json)).toBe("later");
+  });
+
+  test("resuming a stream that never existed ends at once", async () => {
+    const headers = await openSession(a, b);
+    const res = await fetch(b.mcpUrl, {
+      headers: {
+        accept: "text/event-stream",
+        "mcp-session-id": headers["mcp-session-id"] as string,
+        "mcp-protocol-version": LEGACY,
+        "last-event-id": "p9-00000000_3",
+      },
+    });
+    expect(await new SseReader(res).rest()).toEqual([]);
   });
 
   test("DELETE on one instance ends the session on both, cancelling what runs there", async () => {

@@ -107,8 +107,11 @@ export interface SessionSharing {
     event: { seq?: number; data: string; end?: boolean },
     options: SharedAppendOptions,
   ): Promise<number>;
-  /** The stream's events after `seq`, oldest first (as many as the log still holds). */
-  eventsAfter(id: string, stream: string, seq: number): Promise<SharedStreamEvent[]>;
+  /**
+   * The stream's events after `seq`, oldest first (as many as the log still
+   * holds); undefined when the stream has no log (never opened, or expired).
+   */
+  eventsAfter(id: string, stream: string, seq: number): Promise<SharedStreamEvent[] | undefined>;
   /** The last sequence number used on the stream (0 when none). */
   lastSeq(id: string, stream: string): Promise<number>;
   /** Tells every instance (this one too). */

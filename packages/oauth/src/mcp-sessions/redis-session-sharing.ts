@@ -170,8 +170,9 @@ export class RedisSessionSharing implements SessionSharing {
     return Number(seq);
   }
 
-  async eventsAfter(id: string, stream: string, seq: number): Promise<SharedStreamEvent[]> {
+  async eventsAfter(id: string, stream: string, seq: number): Promise<SharedStreamEvent[] | undefined> {
     const entries = await this.#client.lrange(`${this.#session(id)}:e:${stream}`, 0, -1);
+    if (entries.length === 0) return undefined;
     const events: SharedStreamEvent[] = [];
     for (const raw of entries) {
       const entry = JSON.parse(raw) as StoredEntry;

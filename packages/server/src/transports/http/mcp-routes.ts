@@ -217,12 +217,12 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     const before = session && sessions.snapshot(session);
     if (m.kind === "notification" || m.kind === "response") {
       takeClientMessage(session, legacy, m);
-      if (session) await sessions.save(session, before);
+      if (session && before) await sessions.save(session, before);
       return reply.code(202).send();
     }
     const responder = legacyResponder(reply, session, legacy, accept);
     const answer = await handleLegacyRequest(server, legacy, m.message, responder, auth);
-    if (session) await saveBeforeAnswering(session, before, answer ? [answer] : []);
+    if (session && before) await saveBeforeAnswering(session, before, answer ? [answer] : []);
     responder.finish(answer ? [answer] : [], false);
     return reply;
   }
@@ -247,7 +247,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
    */
   async function saveBeforeAnswering(
     session: HttpSession,
-    before: SessionSnapshot | undefined,
+    before: SessionSnapshot,
     answers: JsonRpcResponse[],
   ): Promise<void> {
     try {
@@ -290,7 +290,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
       else takeClientMessage(session, legacy, m);
     }
     if (requests.length === 0) {
-      if (session) await sessions.save(session, before);
+      if (session && before) await sessions.save(session, before);
       if (errors.length === 0) return reply.code(202).send();
       return reply.code(400).send(errors);
     }
@@ -298,7 +298,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     const answers = await Promise.all(requests.map((r) => handleLegacyRequest(server, legacy, r, responder, auth)));
     const responses: JsonRpcResponse[] = [];
     for (const a of answers) if (a) responses.push(a);
-    if (session) await saveBeforeAnswering(session, before, responses);
+    if (session && before) await saveBeforeAnswering(session, before, responses);
     responder.finish([...errors, ...responses], true);
     return reply;
   }

@@ -78,6 +78,8 @@ export class HttpSession {
     const shared = this.shared;
     const id = shared ? `p${++this.nextStream}-${shared.tag}` : `p${++this.nextStream}`;
     const mirror = shared ? (event: SharedStreamEvent) => shared.append(this.id, id, event) : undefined;
+    // An empty event 0 opens the stream's log: a client resuming before the first event finds it.
+    mirror?.({ seq: 0, data: "" });
     const stream = new OutStream(id, this.events, true, mirror);
     this.streams.set(stream.id, stream);
     return stream;
@@ -96,7 +98,10 @@ export class HttpSession {
     this.followers.add(follower);
     follower.onClose(() => this.followers.delete(follower));
     try {
-      follower.catchUp(await shared.sharing.eventsAfter(this.id, stream, afterSeq));
+      const backlog = await shared.sharing.eventsAfter(this.id, stream, afterSeq);
+      // A POST's stream with no log is unknown (or long over): nothing will come.
+      if (backlog === undefined && stream !== STANDALONE_STREAM_ID) follower.end();
+      else follower.catchUp(backlog ?? []);
     } catch (err) {
       follower.end();
       throw err;
@@ -261,9 +266,9 @@ export class HttpSessions {
   }
 
   /** Writes back what a request changed of a shared session. */
-  async save(session: HttpSession, before: SessionSnapshot | undefined): Promise<void> {
+  async save(session: HttpSession, before: SessionSnapshot): Promise<void> {
     const shared = this.shared;
-    if (!shared || !before) return;
+    if (!shared) return;
     const legacy = session.legacy;
     const change: SharedSessionChange = {};
     if (legacy.ready !== before.ready) change.ready = legacy.ready;
