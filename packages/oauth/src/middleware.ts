@@ -28,8 +28,8 @@ import { RedisSessionSharing } from "./mcp-sessions/redis-session-sharing.js";
 import type { BaseOAuthProvider } from "./provider.js";
 import { type RateLimitOptions, type RateLimitSettings, resolveRateLimits } from "./rate-limits.js";
 import { OAuthResourceVerifier } from "./resource/verifier.js";
-import { RedisBackend } from "./store/redis.js";
-import { DEFAULT_REDIS_KEY_PREFIX, TokenStore } from "./store/token-store.js";
+import { DEFAULT_REDIS_KEY_PREFIX, RedisBackend } from "./store/redis.js";
+import { TokenStore } from "./store/token-store.js";
 import { createKeySet } from "./tokens/keys.js";
 
 /** Options of `OAuthMiddleware`; every `OAuthConfigOptions` field may instead come from its environment variable. */

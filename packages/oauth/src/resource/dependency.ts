@@ -36,7 +36,8 @@ const STORE_UNAVAILABLE = "The authorization store is unavailable; try again sho
  * Runs a token-store operation, turning any failure of the store itself
  * (connection refused, timeout, lock wait exhausted) into a
  * `DependencyUnavailableError("store")` that keeps the original as `cause`.
- * A `ResourceServerError` thrown by the operation's own code passes through.
+ * A `ResourceServerError` thrown by the operation's own code passes through,
+ * and so does `TokenStoreError("command_failed")`, which is no outage.
  */
 export async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
   try {
@@ -44,6 +45,8 @@ export async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
   } catch (err) {
     // Refusals and failures decided inside the operation (under a lock) pass through.
     if (err instanceof DependencyUnavailableError || err instanceof ResourceServerError) throw err;
+    // An error reply from Redis is a server fault (500), not an outage to retry.
+    if (err instanceof TokenStoreError && err.code === "command_failed") throw err;
     const message =
       err instanceof TokenStoreError && err.code === "lock_timeout"
         ? "Another request is refreshing the upstream authorization; try again shortly"

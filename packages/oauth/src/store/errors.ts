@@ -14,8 +14,14 @@ export type TokenStoreErrorCode =
   | "duplicate_key"
   /** `withLock` gave up waiting for a lock another caller holds. */
   | "lock_timeout"
-  /** The backend could not be reached or did not answer (Redis down, say). */
-  | "unavailable";
+  /** The backend could not be reached or did not answer (Redis down, say): worth retrying shortly. */
+  | "unavailable"
+  /**
+   * The backend answered a command with an error (Redis: a key of the wrong
+   * type, a failing script, a refused password): a fault of the server or its
+   * data that retrying will not mend.
+   */
+  | "command_failed";
 
 /** An error of the token store. */
 export class TokenStoreError extends Error {

@@ -15,7 +15,14 @@ export type {
   TokenEndpointAuthMethod,
   UpstreamTokens,
 } from "./records.js";
-export { RedisBackend, type RedisBackendOptions } from "./redis.js";
+export {
+  DEFAULT_REDIS_CONNECTION_SETTINGS,
+  DEFAULT_REDIS_KEY_PREFIX,
+  RedisBackend,
+  type RedisBackendOptions,
+  type RedisConnectionSettings,
+  redisConnectionOptions,
+} from "./redis.js";
 export {
   type CodeRedemption,
   type RefreshRotation,

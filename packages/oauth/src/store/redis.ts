@@ -9,24 +9,50 @@
 import { Redis } from "ioredis";
 import { type Retained, type StoreBackend, toTtlMs } from "./backend.js";
 import { TokenStoreError } from "./errors.js";
+import { ConnectionGate, type RedisConnectionSettings, redisConnectionOptions } from "./redis-connection.js";
+
+export {
+  DEFAULT_REDIS_CONNECTION_SETTINGS,
+  type RedisConnectionSettings,
+  redisConnectionOptions,
+} from "./redis-connection.js";
+
+/** Prepended to every Redis key unless `keyPrefix` says otherwise. */
+export const DEFAULT_REDIS_KEY_PREFIX = "chuk-mcp:";
 
 /** Options of `RedisBackend`: where Redis is, and how keys are named there. */
 export type RedisBackendOptions = (
   | {
-      /** `redis://` or `rediss://` URL; the backend opens (and `close()` quits) its own connection. */
+      /**
+       * `redis://` or `rediss://` URL; the backend opens (and `close()` quits)
+       * its own connection, with the options of `redisConnectionOptions()`.
+       */
       url: string;
       client?: undefined;
+      /** Time limits of that connection (defaults: `DEFAULT_REDIS_CONNECTION_SETTINGS`). */
+      connection?: RedisConnectionSettings;
     }
   | {
-      /** An existing ioredis client; the backend never quits it (its owner does). */
+      /**
+       * An existing ioredis client; the backend never quits it (its owner
+       * does). Its own options decide how an outage behaves: open it with
+       * `redisConnectionOptions()` for the same prompt failures.
+       */
       client: Redis;
       url?: undefined;
+      connection?: undefined;
     }
 ) & {
   /** Prepended to every key (default `chuk-mcp:`), to share a Redis with other applications. */
   keyPrefix?: string;
-  /** Told about connection errors (never given the URL, which may hold a password). */
-  logger?: { warn(obj: Record<string, unknown>, msg: string): void };
+  /**
+   * Told when the connection is lost (once per outage) and restored (never
+   * given the URL, which may hold a password).
+   */
+  logger?: {
+    warn(obj: Record<string, unknown>, msg: string): void;
+    info?(obj: Record<string, unknown>, msg: string): void;
+  };
 };
 
 // GETDEL the value; if it was there, keep a copy under the retain key.
@@ -60,19 +86,19 @@ export class RedisBackend implements StoreBackend {
   readonly client: Redis;
   readonly #prefix: string;
   readonly #owned: boolean;
+  readonly #gate: ConnectionGate;
 
   constructor(options: RedisBackendOptions) {
-    this.#prefix = options.keyPrefix ?? "chuk-mcp:";
+    this.#prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     if (options.client) {
       this.client = options.client;
       this.#owned = false;
     } else {
-      this.client = new Redis(options.url, { maxRetriesPerRequest: 3 });
+      this.client = new Redis(options.url, redisConnectionOptions(options.connection));
       this.#owned = true;
-      // Without a listener ioredis prints errors to the console itself.
-      const logger = options.logger;
-      this.client.on("error", (err: Error) => logger?.warn({ err: err.message }, "Redis connection error"));
+      reportOutages(this.client, options.logger);
     }
+    this.#gate = new ConnectionGate(this.client);
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -140,21 +166,76 @@ export class RedisBackend implements StoreBackend {
   }
 
   /**
-   * Runs one command; a failure of Redis itself (refused, reset, retries
-   * exhausted) becomes `TokenStoreError("unavailable")`, so callers can
-   * answer 503 instead of a 500.
+   * Runs one command, once a connection attempt under way has finished. A
+   * failure to reach Redis (refused, reset, timed out, not connected) becomes
+   * `TokenStoreError("unavailable")`, answered 503 with Retry-After; an error
+   * reply (a key of the wrong type, a failing script) becomes
+   * `TokenStoreError("command_failed")`, a fault that retrying will not mend.
    */
   async #run<T>(command: () => Promise<T>): Promise<T> {
     try {
+      await this.#gate.whenConnected();
       return await command();
     } catch (cause) {
-      // Our own checks (bad TTL, unexpected reply) are not outages.
+      // Our own checks (bad TTL, unexpected reply) are neither.
       if (cause instanceof TypeError || cause instanceof RangeError || cause instanceof TokenStoreError) throw cause;
-      throw new TokenStoreError("unavailable", "The Redis store is unavailable", { cause });
+      throw storeErrorOf(cause);
     }
   }
 
   #key(key: string): string {
     return this.#prefix + key;
   }
+}
+
+/**
+ * Error replies that mean "not now" rather than "never": Redis is loading its
+ * data, busy with a long script, a replica cut off from its primary or just
+ * demoted (a failover), out of memory or unable to persist.
+ */
+const TRANSIENT_REPLIES = new Set(["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "OOM", "MISCONF"]);
+
+/**
+ * The `TokenStoreError` for what an ioredis command failed with. The cause
+ * kept is a plain error with the same name and message: ioredis attaches the
+ * command's arguments (keys and stored records) to its errors, and those must
+ * not reach a log.
+ */
+function storeErrorOf(failure: unknown): TokenStoreError {
+  const name = failure instanceof Error ? failure.name : "Error";
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const cause = Object.assign(new Error(message), { name });
+  const reply = name === "ReplyError" ? (message.split(" ", 1)[0] ?? "") : undefined;
+  if (reply === undefined || TRANSIENT_REPLIES.has(reply)) {
+    return new TokenStoreError("unavailable", "The Redis store is unavailable", { cause });
+  }
+  return new TokenStoreError("command_failed", `Redis answered a command with an error (${reply})`, { cause });
+}
+
+/**
+ * Logs a lost connection once per outage (ioredis reports every failed
+ * reconnection attempt, one a second) and its return. The error listener
+ * also keeps ioredis from printing connection errors to the console itself.
+ */
+function reportOutages(client: Redis, logger: RedisBackendOptions["logger"]): void {
+  let down = false;
+  let lastError: string | undefined;
+  client.on("error", (err: Error) => {
+    lastError = err.message;
+  });
+  // Emitted whenever a connection (or an attempt) ended and another is scheduled.
+  client.on("reconnecting", () => {
+    if (down) return;
+    down = true;
+    logger?.warn(
+      { err: lastError ?? "connection closed" },
+      "Redis connection lost: store requests fail until it is back",
+    );
+  });
+  client.on("ready", () => {
+    lastError = undefined;
+    if (!down) return;
+    down = false;
+    logger?.info?.({}, "Redis connection restored");
+  });
 }

@@ -23,7 +23,7 @@ import type {
   RefreshTokenRecord,
   UpstreamTokens,
 } from "./records.js";
-import { RedisBackend } from "./redis.js";
+import { DEFAULT_REDIS_KEY_PREFIX, RedisBackend } from "./redis.js";
 
 /** Where the store reports what an operator should know: a pino logger fits (the same shape as `WarnLogger`). */
 export interface StoreLogger {
@@ -102,9 +102,6 @@ export type RefreshRotation =
   | { status: "scope_widened"; granted: string[] }
   /** Never issued, or expired. */
   | { status: "unknown" };
-
-/** Prepended to every Redis key unless `redisKeyPrefix` says otherwise. */
-export const DEFAULT_REDIS_KEY_PREFIX = "chuk-mcp:";
 
 /** The token store. Construct one per sandbox; share it between the middleware and the provider. */
 export class TokenStore {

@@ -1,8 +1,10 @@
 /**
  * A real `redis-server` for tests: started on a free port on 127.0.0.1 with
- * persistence off and a temporary working directory, ready once it answers
- * PING, and stopped by `stop()`. Missing `redis-server` is an error, never a
- * skip: the Redis backend must be tested wherever the suite runs.
+ * persistence off (or on, when asked) and a temporary working directory,
+ * ready once it answers PING, and stopped by `stop()`. Outages on demand:
+ * `kill()` and `restart()` (a crash and a return on the same port),
+ * `pause()` and `resume()` (a hang). Missing `redis-server` is an error,
+ * never a skip: the Redis backend must be tested wherever the suite runs.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +19,22 @@ export interface TestRedis {
   port: number;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
+  /** Kills the server at once (SIGKILL), as a crash would; its directory stays for `restart()`. */
+  kill(): Promise<void>;
+  /** Starts the killed server again on the same port and directory (with its data, when persistent). */
+  restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as in a hang. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
+}
+
+export interface StartRedisOptions {
+  /**
+   * Keep the data in an append-only file synced on every write, so a killed
+   * server restarted by `restart()` has lost nothing (default: no persistence).
+   */
+  persistent?: boolean;
 }
 
 const INSTALL_HINT =
@@ -25,7 +43,7 @@ const INSTALL_HINT =
   "or run .ci/run, which installs it.";
 
 /** Starts a private redis-server. Throws with install instructions when there is none. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
 
@@ -35,35 +53,85 @@ export async function startRedis(): Promise<TestRedis> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "chuk-redis-"));
-    const child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+    const server = spawnServer(port, dir, options);
     try {
-      await waitForPong(port, child);
-      return {
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        stop: async () => {
-          await stopChild(child);
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      await waitForPong(port, server.child);
+      return controlOf(server, port, dir, options);
     } catch (err) {
-      lastError = new Error(`redis-server did not start on port ${port}: ${String(err)}\n${output.slice(-2000)}`);
-      await stopChild(child);
+      lastError = new Error(
+        `redis-server did not start on port ${port}: ${String(err)}\n${server.output().slice(-2000)}`,
+      );
+      await stopChild(server.child);
       rmSync(dir, { recursive: true, force: true });
     }
   }
   throw lastError;
+}
+
+interface SpawnedServer {
+  child: ChildProcess;
+  /** What the server printed so far. */
+  output(): string;
+}
+
+function spawnServer(port: number, dir: string, options: StartRedisOptions): SpawnedServer {
+  const persistence = options.persistent
+    ? ["--appendonly", "yes", "--appendfsync", "always"]
+    : ["--save", "", "--appendonly", "no"];
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", ...persistence, "--dir", dir], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return { child, output: () => output };
+}
+
+/** The `TestRedis` controlling a started server (and, after `restart()`, its successor). */
+function controlOf(first: SpawnedServer, port: number, dir: string, options: StartRedisOptions): TestRedis {
+  let server = first;
+  let paused = false;
+  const resume = () => {
+    if (!paused) return;
+    paused = false;
+    server.child.kill("SIGCONT");
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      // A stopped process would hold SIGTERM until continued.
+      resume();
+      await stopChild(server.child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      paused = false;
+      await killChild(server.child);
+    },
+    restart: async () => {
+      if (server.child.exitCode === null && server.child.signalCode === null) {
+        throw new Error("restart() is for a killed server: this one is still running");
+      }
+      server = spawnServer(port, dir, options);
+      try {
+        await waitForPong(port, server.child);
+      } catch (err) {
+        throw new Error(
+          `redis-server did not restart on port ${port}: ${String(err)}\n${server.output().slice(-2000)}`,
+        );
+      }
+    },
+    pause: () => {
+      paused = true;
+      server.child.kill("SIGSTOP");
+    },
+    resume,
+  };
 }
 
 /** Sends PING until the answer is +PONG (or the process exits, or 10 s pass). */
@@ -104,5 +172,13 @@ function stopChild(child: ChildProcess): Promise<void> {
       resolve();
     });
     child.kill("SIGTERM");
+  });
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
   });
 }
