@@ -11,16 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { type StartedOAuthServer, startOAuthServer } from "../packages/oauth/test/helpers/oauth-server.js";
 import { startRedis, type TestRedis } from "../packages/oauth/test/helpers/redis.js";
-import {
-  ACCEPT_BOTH,
-  type Json,
-  jsonOf,
-  LEGACY,
-  modernBody,
-  modernPost,
-  post,
-  SseReader,
-} from "./helpers/mcp-http.js";
+import { ACCEPT_BOTH, type Json, jsonOf, LEGACY, modernBody, modernPost, post, SseReader } from "./helpers/mcp-http.js";
 
 /** What the handlers saw, per instance. */
 interface Seen {
@@ -249,15 +240,8 @@ describe("a legacy session shared by two instances on one Redis", () => {
       .map((block) => block.match(/^id: (.+)$/m)?.[1])
       .filter((id) => id !== undefined)
       .at(-1) as string;
-    const resumed = await fetch(b.mcpUrl, {
-      headers: {
-        accept: "text/event-stream",
-        "mcp-session-id": headers["mcp-session-id"] as string,
-        "mcp-protocol-version": LEGACY,
-        "last-event-id": lastId,
-      },
-    });
-    const rest = await new SseReader(resumed).rest();
+    const resumed = await listen(b, headers, lastId);
+    const rest = await resumed.rest();
     expect(rest.slice(0, -1).map((m) => (m.params as Json).progress)).toEqual([2, 3, 4]);
     expect(textOf(rest.at(-1)?.result as Json)).toBe("4 steps");
   });
@@ -268,29 +252,15 @@ describe("a legacy session shared by two instances on one Redis", () => {
     expect(await first.rest()).toEqual([]);
     const priming = first.blocks[0]?.match(/^id: (.+)$/m)?.[1] as string;
     expect(priming).toMatch(/_0$/);
-    const resumed = await fetch(b.mcpUrl, {
-      headers: {
-        accept: "text/event-stream",
-        "mcp-session-id": headers["mcp-session-id"] as string,
-        "mcp-protocol-version": LEGACY,
-        "last-event-id": priming,
-      },
-    });
-    const rest = await new SseReader(resumed).rest();
+    const resumed = await listen(b, headers, priming);
+    const rest = await resumed.rest();
     expect(textOf(rest.at(-1)?.result as Json)).toBe("later");
   });
 
   test("resuming a stream that never existed ends at once", async () => {
     const headers = await openSession(a, b);
-    const res = await fetch(b.mcpUrl, {
-      headers: {
-        accept: "text/event-stream",
-        "mcp-session-id": headers["mcp-session-id"] as string,
-        "mcp-protocol-version": LEGACY,
-        "last-event-id": "p9-00000000_3",
-      },
-    });
-    expect(await new SseReader(res).rest()).toEqual([]);
+    const res = await listen(b, headers, "p9-00000000_3");
+    expect(await res.rest()).toEqual([]);
   });
 
   test("DELETE on one instance ends the session on both, cancelling what runs there", async () => {
@@ -337,4 +307,3 @@ describe("with Redis stopped", () => {
     }
   });
 });
-
