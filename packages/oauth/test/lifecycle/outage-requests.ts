@@ -4,10 +4,21 @@
  * protected MCP tool call), each timed from sending to the last byte of its
  * answer, and a bounded wait for the service to come back.
  */
+import type { Logger } from "@chuk-mcp/server";
 import { expect } from "vitest";
 import { modernPost } from "../helpers/mcp-requests.js";
-import { authorizationUrl, newPkce, refresh, type TestClient, type Tokens } from "../helpers/oauth-flow.js";
-import type { StartedOAuthServer } from "../helpers/oauth-server.js";
+import {
+  authorizationUrl,
+  newPkce,
+  obtainTokens,
+  refresh,
+  registerClient,
+  type TestClient,
+  type Tokens,
+} from "../helpers/oauth-flow.js";
+import { type StartedOAuthServer, startOAuthServer } from "../helpers/oauth-server.js";
+import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { suiteFixture } from "../helpers/suite-fixture.js";
 
 /** One answer and how long it took. */
 export interface TimedAnswer {
@@ -136,3 +147,79 @@ export const summarize = (answers: TimedAnswer[]): string =>
 /** The protected tool call's status with `token` (200 once the store answers). */
 export const toolCallStatus = async (server: StartedOAuthServer, token: string): Promise<number> =>
   (await mcpCall(server, token)).status;
+
+/** A server on a Redis of its own for the file, as in production: persistent, rate limits on. */
+export interface OutageFixture {
+  redis: TestRedis;
+  server: StartedOAuthServer;
+}
+
+/** Starts the file's `OutageFixture` in `beforeAll` (with `logger`, when given) and stops it in `afterAll`. */
+export const useOutageFixture = (logger?: Logger): OutageFixture =>
+  suiteFixture(
+    async () => {
+      // Persistent, so a killed server restarted on its port has lost nothing, as a production Redis would.
+      const redis = await startRedis({ persistent: true });
+      const server = await startOAuthServer({
+        env: { SESSION_PROVIDER: "redis", SESSION_REDIS_URL: redis.url },
+        provider: { logger: { warn() {} } },
+        ...(logger ? { logger } : {}),
+        // Rate limits on, as by default in production: each request counts itself in the store first.
+        middleware: { rateLimits: {} },
+      });
+      return { redis, server };
+    },
+    async ({ redis, server }) => {
+      await server.close();
+      // stop() lets a paused server go on first, should a failure have left it paused.
+      await redis.stop();
+    },
+  );
+
+/** A public client registered before the outage, holding tokens that work. */
+export async function clientBeforeOutage(
+  server: StartedOAuthServer,
+  clientName: string,
+): Promise<{ client: TestClient; tokens: Tokens }> {
+  const client = await registerClient(server, {
+    client_name: clientName,
+    redirect_uris: ["http://127.0.0.1:40200/cb"],
+    grant_types: ["authorization_code", "refresh_token"],
+    token_endpoint_auth_method: "none",
+  });
+  const { tokens } = await obtainTokens(server, { client, scope: "posts.write" });
+  expect(await toolCallStatus(server, tokens.access_token)).toBe(200);
+  return { client, tokens };
+}
+
+/**
+ * Asks every endpoint for a few seconds of outage (each answer a prompt 503),
+ * reporting the first and slowest rounds as `what`.
+ */
+export async function expectOutageAnswered(
+  server: StartedOAuthServer,
+  held: { client: TestClient; tokens: Tokens },
+  what: string,
+  annotate: (message: string) => Promise<unknown>,
+): Promise<void> {
+  const rounds = await duringOutage(3000, () => askEveryEndpoint(server, held.client, held.tokens));
+  for (const answers of rounds) expectPromptUnavailable(answers);
+  await annotate(`${what}, first round: ${summarize(rounds[0] ?? [])}`);
+  await annotate(`${what}, slowest of ${rounds.length} rounds: ${summarize(slowest(rounds))}`);
+  expect((await fetch(`${server.origin}/health`)).status).toBe(200);
+}
+
+/** Once Redis is back: the refresh token and both access tokens work again (nothing was lost). */
+export async function expectServiceBack(
+  server: StartedOAuthServer,
+  held: { client: TestClient; tokens: Tokens },
+  what: string,
+  annotate: (message: string) => Promise<unknown>,
+): Promise<Tokens> {
+  // Reconnection is tried at least once a second; a few seconds is the issue's "within seconds".
+  const back = await refreshOnceBack(server, held.client, held.tokens.refresh_token as string, 5000);
+  await annotate(`${what}: the refresh succeeded ${back.waitedMs} ms later`);
+  expect(await toolCallStatus(server, held.tokens.access_token)).toBe(200);
+  expect(await toolCallStatus(server, back.tokens.access_token)).toBe(200);
+  return back.tokens;
+}
