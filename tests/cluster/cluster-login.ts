@@ -1,11 +1,8 @@
 /**
- * Logging in to the cluster without a browser. The development login of each
- * instance is served at that instance's own address (its provider keeps codes
- * in process memory), on the same host as the proxy but another port, so the
- * person's cookies must reach both: browsers do not separate cookies by port
- * (RFC 6265 §8.5), the test browser does (it keys its jar by host and port).
- * `PortBlindBrowser` sends every cookie of the host name, as a browser would.
- * And the requests the cluster tests make with the tokens they get.
+ * Logging in to the cluster without a browser: every page of the login (our
+ * consent page, the development login and our callback) is served through
+ * the proxy, by whichever instance is next. And the requests the cluster
+ * tests make with the tokens they get.
  */
 import { auth as sdk1Auth } from "@modelcontextprotocol/sdk/client/auth.js";
 import { TestBrowser } from "../../packages/oauth/test/helpers/browser.js";
@@ -17,19 +14,6 @@ import {
   Sdk1OAuthClient,
 } from "../helpers/oauth-client.js";
 import { type AuthorizationRedirect, loginWithoutBrowser } from "../helpers/oauth-login.js";
-
-/** A test browser whose cookies, like a real browser's, ignore the port. */
-export class PortBlindBrowser extends TestBrowser {
-  override cookieHeader(url: URL | string): string | undefined {
-    const { hostname } = new URL(url);
-    const pairs: string[] = [];
-    for (const [host, jar] of this.cookies) {
-      if (new URL(`http://${host}`).hostname !== hostname) continue;
-      for (const [name, value] of jar) pairs.push(`${name}=${value}`);
-    }
-    return pairs.length > 0 ? pairs.join("; ") : undefined;
-  }
-}
 
 /** An SDK client's OAuth side whose user logs in through the cluster, and the requests it made. */
 export interface ClusterOAuthClient<OAuth> {
@@ -47,7 +31,8 @@ export function clusterOAuthClient<OAuth>(
   OAuthClient: new (setup: MemoryOAuthClientSetup) => OAuth,
   setup: { redirectUrl: string; clientName: string; username: string },
 ): ClusterOAuthClient<OAuth> {
-  const cookies = new PortBlindBrowser();
+  // One browser's cookies across the client's logins (a returning user).
+  const cookies = new TestBrowser();
   const logins: AuthorizationRedirect[] = [];
   const oauth = new OAuthClient({
     clientName: setup.clientName,

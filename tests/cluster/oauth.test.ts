@@ -3,10 +3,11 @@
  * behind a round-robin proxy, on one Redis: every step that goes through the
  * proxy (discovery, registration, authorization, consent, token) lands on
  * whichever instance is next, so each step finds in Redis what a step on the
- * other instance stored. The development login and its callback are served
- * by the instance the consent sent the browser to (its provider is
- * per-process; see examples/cluster). The tokens then work on both
- * instances, and refreshes on either rotate one family.
+ * other instance stored. The development login, its token endpoint (called
+ * by the instance serving our callback, through the proxy too) and our
+ * callback are no exception: the development provider keeps its codes and
+ * tokens in Redis. The tokens then work on both instances, and refreshes on
+ * either rotate one family.
  */
 import {
   type CallToolResult,
@@ -21,7 +22,7 @@ import { jsonOf, modernBody, modernPost } from "../helpers/mcp-http.js";
 import { grantTypes, Sdk1OAuthClient, Sdk2OAuthClient, structured } from "../helpers/oauth-client.js";
 import type { ProxiedRequest } from "../helpers/round-robin-proxy.js";
 import { connectModern } from "../helpers/sdk2-client.js";
-import { clusterOAuthClient } from "./cluster-login.js";
+import { clusterOAuthClient, signIn } from "./cluster-login.js";
 
 /** A loopback redirect URI nobody listens on: the login stops at the redirect and keeps what it carries. */
 const REDIRECT = "http://127.0.0.1:47631/callback";
@@ -39,6 +40,16 @@ async function whoami(token: string): Promise<Record<string, unknown>> {
   const body = await jsonOf(res, 200);
   return structured(body.result as object);
 }
+
+/** The steps of the development login (and our callback), which used to be served by one instance only. */
+const LOGIN_STEPS = ["POST /dev-idp/authorize", "POST /dev-idp/token", "GET /dev-idp/userinfo", "GET /oauth/callback"];
+
+/** Which instances answered `step` ("METHOD path") successfully, from request number `from` on (to `to`). */
+const servedBy = (step: string, from = 0, to?: number): (string | undefined)[] =>
+  cluster.proxy.requests
+    .slice(from, to)
+    .filter((r) => `${r.method} ${r.url.split("?")[0]}` === step && r.status < 400)
+    .map((r) => r.backend);
 
 /** The proxied requests from `from` on, as "METHOD path → instance". */
 const stepsSince = (from: number): string[] =>
@@ -62,13 +73,12 @@ describe("SDK 1.x: a login whose steps alternate between the instances", () => {
     // The authorization URL is the public one: the proxy's.
     expect(c.oauth.authorizationUrls[0]?.origin).toBe(cluster.issuer);
 
-    // The development login and its callback ran on one instance, at its own address.
-    const devPages = (login?.pages ?? []).filter((p) => p.url.origin !== cluster.issuer);
-    expect(devPages.map((p) => p.url.pathname)).toEqual(
-      expect.arrayContaining(["/dev-idp/authorize", "/oauth/callback"]),
-    );
-    const loginInstance = Object.values(cluster.instances).find((i) => i.origin === devPages[0]?.url.origin);
-    expect(loginInstance, "the login page was served by an instance").toBeDefined();
+    // The development login and our callback were served at the public URL, like every other page.
+    const pages = login?.pages ?? [];
+    expect(pages.map((p) => p.url.pathname)).toEqual(expect.arrayContaining(["/dev-idp/authorize", "/oauth/callback"]));
+    expect(pages.every((p) => p.url.origin === cluster.issuer)).toBe(true);
+    for (const step of LOGIN_STEPS)
+      expect(servedBy(step, from), `${step}\n${stepsSince(from).join("\n")}`).toHaveLength(1);
 
     expect(
       await sdk1Auth(c.oauth, { serverUrl: cluster.mcpUrl, authorizationCode: c.oauth.code(), fetchFn: c.fetch }),
@@ -166,6 +176,32 @@ describe("SDK 2.x (2026-07-28): 401 → login → tools, through the proxy", () 
       await conn.close();
     }
   });
+});
+
+describe("the development login on either instance", () => {
+  test("two logins started on different instances: each login step is served by a once and by b once", async () => {
+    const firstFrom = cluster.proxy.requests.length;
+    await cluster.steerTo("a");
+    const first = await signIn(cluster.mcpUrl, { redirectUrl: REDIRECT, clientName: "cluster (a)", username: "ada" });
+    const secondFrom = cluster.proxy.requests.length;
+    await cluster.steerTo("b");
+    const second = await signIn(cluster.mcpUrl, { redirectUrl: REDIRECT, clientName: "cluster (b)", username: "ada" });
+    secrets.push(...first.client.oauth.secrets(), ...second.client.oauth.secrets());
+    const description = stepsSince(firstFrom).join("\n");
+    for (const step of LOGIN_STEPS) {
+      // The two logins make the same requests in the same order: started one instance apart, every step swaps.
+      const backends = [...servedBy(step, firstFrom, secondFrom), ...servedBy(step, secondFrom)];
+      expect(backends.sort(), `${step}\n${description}`).toEqual(["a", "b"]);
+    }
+    for (const user of [first, second]) expect((await whoami(user.accessToken)).userId).toBe("dev:ada");
+  });
+});
+
+test("across this file, the development login, its token endpoint and our callback were served by both instances", () => {
+  for (const step of LOGIN_STEPS) expect(new Set(servedBy(step)), step).toEqual(new Set(["a", "b"]));
+  // Served through the proxy, never at an instance's own address: the instances' start-up lines
+  // carry no development-provider warning that the login's serverUrl and the issuer differ.
+  expect(cluster.stderr()).not.toContain("serverUrl and the OAuth issuer differ");
 });
 
 test("no token, code or PKCE verifier appears in either instance's logs", () => {

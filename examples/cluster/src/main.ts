@@ -3,14 +3,13 @@
  * all on one Redis, configured from the environment only:
  *
  * - `SESSION_PROVIDER=redis`, `SESSION_REDIS_URL`: the shared store;
- * - `OAUTH_SERVER_URL`: the public URL, the load balancer's (the issuer);
+ * - `OAUTH_SERVER_URL`: the public URL, the load balancer's (the issuer;
+ *   default `http://127.0.0.1:<PORT>`, this instance alone);
  * - `OAUTH_SIGNING_KEY`, `OAUTH_ENCRYPTION_KEY`, `MCP_REQUEST_STATE_SECRET`:
  *   the same on every instance, so any instance verifies what another issued;
  * - `PORT` (default 8000), `HOST` (default 127.0.0.1): where this instance listens;
  * - `INSTANCE_NAME`: how this instance names itself in its start-up line and
- *   in the tools' answers (default `<hostname>:<PORT>`);
- * - `INSTANCE_URL`: this instance's own address (default
- *   `http://127.0.0.1:<PORT>`), where its development login is served (below).
+ *   in the tools' answers (default `<hostname>:<PORT>`).
  *
  * The tools show what crosses instances: `echo` (public), `whoami` (needs a
  * login), `ask` (an elicitation), `count` (progress, logging, cancellation),
@@ -19,12 +18,10 @@
  * instance that ran it.
  *
  * The login is the development provider of examples/oauth-demo (any username,
- * no password). That provider keeps its codes and tokens in process memory,
- * so each instance serves its own under `INSTANCE_URL`: the browser is sent
- * there for the login and comes back there for the callback, while every
- * other step (registration, authorization, consent, token) goes through the
- * load balancer to any instance. A real provider (Google, GitHub) needs no
- * such thing.
+ * no password), served under the public URL like everything else: it keeps
+ * its codes and tokens in the shared store and derives its client secret from
+ * `OAUTH_ENCRYPTION_KEY`, so the login page, its token endpoint and our
+ * callback may each be served by any instance.
  */
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -41,8 +38,9 @@ const env = process.env;
 const port = portOf(env.PORT);
 const host = env.HOST || "127.0.0.1";
 const instance = env.INSTANCE_NAME || `${hostname()}:${port}`;
-const instanceUrl = env.INSTANCE_URL || `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
-const { issuer } = resolveOAuthConfig({}, { env, defaultServerUrl: instanceUrl });
+/** This instance's own address: the public URL when none is configured (one instance, no load balancer). */
+const ownUrl = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
+const { issuer } = resolveOAuthConfig({}, { env, defaultServerUrl: ownUrl });
 const mcpUrl = `${issuer}/mcp`;
 
 const server = new ChukMCPServer("chuk-cluster-example", {
@@ -51,8 +49,8 @@ const server = new ChukMCPServer("chuk-cluster-example", {
   instructions: "Every answer names the instance that served it. whoami needs a login (any username).",
 });
 
-// The development login, served by this instance at its own address (see above).
-const provider = new DevOAuthProvider({ serverUrl: instanceUrl, logger: server.logger });
+// The development login, under the public URL: any instance serves any step of it (see above).
+const provider = new DevOAuthProvider({ serverUrl: issuer, logger: server.logger });
 let middleware: OAuthMiddleware | undefined;
 
 /** The shared store, once the OAuth middleware has opened it. */
@@ -186,7 +184,7 @@ server.logger.info(
   `cluster instance ${instance} ready: clients connect to ${mcpUrl}`,
 );
 
-/** `PORT` (default 8000): a fixed one, since `INSTANCE_URL` names it. */
+/** `PORT` (default 8000): a fixed one, since the load balancer names it. */
 function portOf(value: string | undefined): number {
   if (!value) return 8000;
   const n = Number(value);

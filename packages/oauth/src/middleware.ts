@@ -188,7 +188,7 @@ export class OAuthMiddleware {
     await callbackRoute(app, ctx);
     await tokenRoute(app, ctx);
     await revocationRoute(app, ctx);
-    await this.provider.mount?.(app, { issuer: ctx.config.issuer });
+    await this.provider.mount?.(app, { issuer: ctx.config.issuer, store: ctx.store });
   }
 
   /** On Redis, the server's legacy sessions go there too: every instance serves every session. */

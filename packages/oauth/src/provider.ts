@@ -17,6 +17,7 @@ import * as oauth from "oauth4webapi";
 import { z } from "zod";
 import { isLoopbackHost } from "./config.js";
 import type { JsonValue, UpstreamTokens } from "./store/records.js";
+import type { TokenStore } from "./store/token-store.js";
 
 /** What we ask the upstream for when a user starts an authorization. */
 export interface UpstreamAuthorizationRequest {
@@ -83,6 +84,11 @@ export class UpstreamError extends Error {
 export interface ProviderMountContext {
   /** Our issuer URL (no trailing slash): the base of any URL the provider serves. */
   issuer: string;
+  /**
+   * The authorization server's token store (given by `OAuthMiddleware`): a provider that keeps
+   * state of its own may keep it there, so every instance on the same store shares it.
+   */
+  store?: TokenStore;
 }
 
 /** How we authenticate to the upstream's token and revocation endpoints. */
@@ -306,7 +312,8 @@ export abstract class BaseOAuthProvider {
   protected readonly authorizationServer: oauth.AuthorizationServer;
   /** This client as oauth4webapi sees it. */
   protected readonly client: oauth.Client;
-  readonly #clientAuth: oauth.ClientAuth;
+  #clientAuth: oauth.ClientAuth;
+  readonly #clientAuthMethod: UpstreamClientAuthentication;
   readonly #pkce: boolean;
   readonly #authorizationParams: Readonly<Record<string, string>>;
   readonly #allowInsecureRequests: boolean;
@@ -344,12 +351,8 @@ export abstract class BaseOAuthProvider {
     };
     this.client = { client_id: o.clientId };
     const method = o.clientAuthentication ?? (o.clientSecret === undefined ? "none" : "client_secret_basic");
-    this.#clientAuth =
-      method === "none"
-        ? oauth.None()
-        : method === "client_secret_post"
-          ? oauth.ClientSecretPost(o.clientSecret as string)
-          : oauth.ClientSecretBasic(o.clientSecret as string);
+    this.#clientAuthMethod = method;
+    this.#clientAuth = clientAuthOf(method, o.clientSecret);
 
     // Fail at start-up, not at the first login, when nothing could say who the user is.
     const overridesIdentify = this.identify !== BaseOAuthProvider.prototype.identify;
@@ -494,6 +497,19 @@ export abstract class BaseOAuthProvider {
       await revoke(tokens.refreshToken, "refresh_token");
     }
     await revoke(tokens.accessToken, "access_token");
+  }
+
+  /**
+   * Replaces the client secret sent to the upstream's token and revocation
+   * endpoints (same authentication method): for a provider whose secret is
+   * known only once it is mounted (the development provider derives its own
+   * from the token store). Throws `TypeError` for a client without a secret.
+   */
+  protected replaceClientSecret(secret: string): void {
+    if (this.#clientAuthMethod === "none")
+      throw new TypeError(`${this.name}: this client authenticates without a secret`);
+    if (secret === "") throw new TypeError(`${this.name}: the client secret must not be empty`);
+    this.#clientAuth = clientAuthOf(this.#clientAuthMethod, secret);
   }
 
   /** Routes the provider serves itself on our HTTP server (the development provider's `/dev-idp/*`). */
@@ -834,4 +850,12 @@ function parseHttpUrl(value: unknown): URL | undefined {
   if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
   if (url.hash !== "" || value.includes("#")) return undefined;
   return url;
+}
+
+/** How oauth4webapi authenticates us with `method` (a secret is checked present by the options schema). */
+function clientAuthOf(method: UpstreamClientAuthentication, secret: string | undefined): oauth.ClientAuth {
+  if (method === "none") return oauth.None();
+  return method === "client_secret_post"
+    ? oauth.ClientSecretPost(secret as string)
+    : oauth.ClientSecretBasic(secret as string);
 }

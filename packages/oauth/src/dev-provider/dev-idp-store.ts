@@ -1,14 +1,19 @@
 /**
  * What the development identity provider remembers: its authorization codes,
- * access tokens and refresh tokens, in process memory. The development
- * provider is single-process and for development only: a restart forgets
- * every upstream token (users log in again), and two instances behind a load
- * balancer would not know each other's tokens.
+ * access tokens and refresh tokens, and which grants and users were revoked.
+ * It all lives in a `StoreBackend`: the OAuth middleware's token store's when
+ * the provider is mounted by it (so on Redis every instance shares it, and a
+ * restart forgets nothing), else a memory backend of its own.
  *
- * Tokens and codes are opaque random strings, kept only as their SHA-256 (as
- * the real store does), so even a heap dump holds nothing to replay.
+ * Every key sits under the token store's sandbox (`oauth:<sandbox>:dev-idp:…`)
+ * and every code and token appears only as its SHA-256, as the real store
+ * keeps its own: a dump of the store holds nothing to replay. Revoking a grant
+ * or a user writes a marker that lives as long as anything it revokes could,
+ * and is checked whenever a code or token is used: no scans.
  */
 import { randomUUID } from "node:crypto";
+import type { StoreBackend } from "../store/backend.js";
+import { keyFor } from "../store/keys.js";
 import { generateOpaqueToken, hashOpaqueToken } from "../tokens/opaque.js";
 
 /** Who a token or code belongs to. */
@@ -18,11 +23,20 @@ export interface DevUser {
   username: string;
 }
 
-/** An authorization code waiting to be exchanged. */
-export interface DevCode extends DevUser {
+/** What the login form decided: the code's details before the store stamps it. */
+export interface DevCodeRequest extends DevUser {
   redirectUri: string;
   codeChallenge: string;
   scope: string;
+}
+
+/** An authorization code waiting to be exchanged. */
+export interface DevCode extends DevCodeRequest {
+  /** The grant the code's tokens will share, chosen at issue so a replay can find it. */
+  grantId: string;
+  /** Epoch ms. */
+  issuedAt: number;
+  /** Epoch ms. */
   expiresAt: number;
 }
 
@@ -31,6 +45,9 @@ export interface DevToken extends DevUser {
   scope: string;
   /** Every token issued from one code shares it: a replayed code revokes them all. */
   grantId: string;
+  /** Epoch ms: a user revoked at or after this time loses the token. */
+  issuedAt: number;
+  /** Epoch ms. */
   expiresAt: number;
 }
 
@@ -62,124 +79,166 @@ export interface DevIdpLifetimes {
   refreshToken: number | undefined;
 }
 
+/** Options of `DevIdpStore`. */
+export interface DevIdpStoreOptions {
+  /** Where everything lives: the token store's backend, or a memory backend of the provider's own. */
+  backend: StoreBackend;
+  /** The token store's sandbox id: the namespace of every key. */
+  sandboxId: string;
+  lifetimes: DevIdpLifetimes;
+}
+
+type DevKeyKind = "code" | "code-used" | "access" | "refresh" | "grant-revoked" | "user-revoked";
+
 export class DevIdpStore {
+  readonly #backend: StoreBackend;
+  readonly #sandboxId: string;
   readonly #lifetimes: DevIdpLifetimes;
-  readonly #codes = new Map<string, DevCode>();
-  /** Redeemed codes (hash → grant) until they would have expired: a second use is a replay. */
-  readonly #redeemed = new Map<string, { grantId: string; expiresAt: number }>();
-  readonly #accessTokens = new Map<string, DevToken>();
-  readonly #refreshTokens = new Map<string, DevToken>();
-  readonly #counters: DevTokenCounters = { authorization_code: 0, refresh_token: 0 };
+  /** How long a revocation marker must live: as long as the longest-lived thing it revokes. */
+  readonly #revocationMs: number;
 
-  constructor(lifetimes: DevIdpLifetimes) {
-    this.#lifetimes = lifetimes;
-  }
-
-  get counters(): Readonly<DevTokenCounters> {
-    return Object.freeze({ ...this.#counters });
-  }
-
-  count(grant: keyof DevTokenCounters): void {
-    this.#counters[grant] += 1;
+  constructor(options: DevIdpStoreOptions) {
+    this.#backend = options.backend;
+    this.#sandboxId = options.sandboxId;
+    this.#lifetimes = options.lifetimes;
+    const { code, accessToken, refreshToken } = options.lifetimes;
+    this.#revocationMs = Math.max(code, accessToken, refreshToken ?? 0) * 1000;
   }
 
   /** A new single-use code for `user`, bound to the redirect URI and the PKCE challenge. */
-  issueCode(details: Omit<DevCode, "expiresAt">): string {
-    this.#sweep();
+  async issueCode(details: DevCodeRequest): Promise<string> {
     const code = generateOpaqueToken();
-    this.#codes.set(hashOpaqueToken(code), { ...details, expiresAt: Date.now() + this.#lifetimes.code * 1000 });
+    const now = Date.now();
+    const record: DevCode = {
+      ...details,
+      grantId: randomUUID(),
+      issuedAt: now,
+      expiresAt: now + this.#lifetimes.code * 1000,
+    };
+    await this.#backend.set(
+      this.#key("code", hashOpaqueToken(code)),
+      JSON.stringify(record),
+      this.#lifetimes.code * 1000,
+    );
     return code;
   }
 
-  /** Consumes a code: it works once, whatever the outcome of the exchange that presents it. */
-  redeemCode(code: string): CodeRedemption {
-    const key = hashOpaqueToken(code);
-    const found = this.#codes.get(key);
-    this.#codes.delete(key);
-    if (found !== undefined && found.expiresAt > Date.now()) {
-      const grantId = randomUUID();
-      this.#redeemed.set(key, { grantId, expiresAt: found.expiresAt });
-      return { status: "ok", code: found, grantId };
-    }
-    const redeemed = this.#redeemed.get(key);
-    if (redeemed !== undefined) {
+  /**
+   * Consumes a code: it works once, whatever the outcome of the exchange that
+   * presents it, on whichever instance. Taking it keeps a copy until it would
+   * have expired, so a second use is told apart from an unknown code.
+   */
+  async redeemCode(code: string): Promise<CodeRedemption> {
+    const hash = hashOpaqueToken(code);
+    const taken = await this.#backend.takeAndRetain(
+      this.#key("code", hash),
+      this.#key("code-used", hash),
+      this.#lifetimes.code * 1000,
+    );
+    if (taken.state === "absent") return { status: "unknown" };
+    const found = parse<DevCode>(taken.value);
+    if (found === undefined) return { status: "unknown" };
+    if (taken.state === "taken-before") {
       // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
-      this.#revokeWhere((token) => token.grantId === redeemed.grantId);
+      await this.#revokeGrant(found.grantId);
       return { status: "replayed" };
     }
-    return { status: "unknown" };
+    if (found.expiresAt <= Date.now() || (await this.#userRevokedSince(found))) return { status: "unknown" };
+    return { status: "ok", code: found, grantId: found.grantId };
   }
 
   /** An access token (and a refresh token, when enabled) for a grant. */
-  issueTokens(user: DevUser, scope: string, grantId: string): IssuedDevTokens {
-    this.#sweep();
+  async issueTokens(user: DevUser, scope: string, grantId: string): Promise<IssuedDevTokens> {
     const now = Date.now();
+    const base = { userId: user.userId, username: user.username, scope, grantId, issuedAt: now };
     const accessToken = generateOpaqueToken();
-    const base = { userId: user.userId, username: user.username, scope, grantId };
-    this.#accessTokens.set(hashOpaqueToken(accessToken), {
-      ...base,
-      expiresAt: now + this.#lifetimes.accessToken * 1000,
-    });
+    const accessMs = this.#lifetimes.accessToken * 1000;
+    const writes = [
+      this.#backend.set(
+        this.#key("access", hashOpaqueToken(accessToken)),
+        JSON.stringify({ ...base, expiresAt: now + accessMs } satisfies DevToken),
+        accessMs,
+      ),
+    ];
     let refreshToken: string | undefined;
     if (this.#lifetimes.refreshToken !== undefined) {
       refreshToken = generateOpaqueToken();
-      this.#refreshTokens.set(hashOpaqueToken(refreshToken), {
-        ...base,
-        expiresAt: now + this.#lifetimes.refreshToken * 1000,
-      });
+      const refreshMs = this.#lifetimes.refreshToken * 1000;
+      writes.push(
+        this.#backend.set(
+          this.#key("refresh", hashOpaqueToken(refreshToken)),
+          JSON.stringify({ ...base, expiresAt: now + refreshMs } satisfies DevToken),
+          refreshMs,
+        ),
+      );
     }
+    await Promise.all(writes);
     return { accessToken, refreshToken, expiresIn: this.#lifetimes.accessToken, scope };
   }
 
-  /** Consumes a refresh token (rotation: each works once); `undefined` when unknown, used or expired. */
-  consumeRefreshToken(token: string): DevToken | undefined {
-    const key = hashOpaqueToken(token);
-    const found = this.#refreshTokens.get(key);
-    this.#refreshTokens.delete(key);
-    return found !== undefined && found.expiresAt > Date.now() ? found : undefined;
+  /** Consumes a refresh token (rotation: each works once); `undefined` when unknown, used, revoked or expired. */
+  async consumeRefreshToken(token: string): Promise<DevToken | undefined> {
+    const found = parse<DevToken>(await this.#backend.take(this.#key("refresh", hashOpaqueToken(token))));
+    return (await this.#live(found)) ? found : undefined;
   }
 
   /** The live access token's details, or `undefined` when unknown, revoked or expired. */
-  accessToken(token: string): DevToken | undefined {
-    const found = this.#accessTokens.get(hashOpaqueToken(token));
-    return found !== undefined && found.expiresAt > Date.now() ? found : undefined;
+  async accessToken(token: string): Promise<DevToken | undefined> {
+    const found = parse<DevToken>(await this.#backend.get(this.#key("access", hashOpaqueToken(token))));
+    return (await this.#live(found)) ? found : undefined;
   }
 
   /** Revokes one token (RFC 7009): a refresh token takes its grant's tokens with it. */
-  revokeToken(token: string): void {
-    const key = hashOpaqueToken(token);
-    const refresh = this.#refreshTokens.get(key);
+  async revokeToken(token: string): Promise<void> {
+    const hash = hashOpaqueToken(token);
+    const refresh = parse<DevToken>(await this.#backend.take(this.#key("refresh", hash)));
     if (refresh !== undefined) {
-      this.#revokeWhere((t) => t.grantId === refresh.grantId);
+      await this.#revokeGrant(refresh.grantId);
       return;
     }
-    this.#accessTokens.delete(key);
+    await this.#backend.delete(this.#key("access", hash));
   }
 
-  /** Revokes every code and token of a user; returns how many tokens were revoked. */
-  revokeUser(userId: string): number {
-    for (const [key, code] of this.#codes) if (code.userId === userId) this.#codes.delete(key);
-    return this.#revokeWhere((token) => token.userId === userId);
+  /** Revokes every code and token the user holds now (those issued later are not affected). */
+  async revokeUser(userId: string): Promise<void> {
+    await this.#backend.set(this.#key("user-revoked", userId), String(Date.now()), this.#revocationMs);
   }
 
-  #revokeWhere(matches: (token: DevToken) => boolean): number {
-    let revoked = 0;
-    for (const map of [this.#accessTokens, this.#refreshTokens]) {
-      for (const [key, token] of map) {
-        if (matches(token)) {
-          map.delete(key);
-          revoked += 1;
-        }
-      }
-    }
-    return revoked;
+  async #revokeGrant(grantId: string): Promise<void> {
+    await this.#backend.set(this.#key("grant-revoked", grantId), "1", this.#revocationMs);
   }
 
-  /** Drops what has expired, so a long-running development server does not grow without bound. */
-  #sweep(): void {
-    const now = Date.now();
-    for (const map of [this.#codes, this.#redeemed, this.#accessTokens, this.#refreshTokens]) {
-      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
-    }
+  /** Whether a token found is still good: not expired, its grant not revoked, its user not revoked since. */
+  async #live(token: DevToken | undefined): Promise<boolean> {
+    if (token === undefined || token.expiresAt <= Date.now()) return false;
+    const [grantRevoked, userRevoked] = await Promise.all([
+      this.#backend.get(this.#key("grant-revoked", token.grantId)),
+      this.#userRevokedSince(token),
+    ]);
+    return grantRevoked === undefined && !userRevoked;
+  }
+
+  /**
+   * Whether the user was revoked at or after `issuedAt`. Instances compare
+   * their clocks here: fine for a development provider, whose instances share a host or NTP.
+   */
+  async #userRevokedSince(item: { userId: string; issuedAt: number }): Promise<boolean> {
+    const revokedAt = Number(await this.#backend.get(this.#key("user-revoked", item.userId)));
+    return Number.isFinite(revokedAt) && item.issuedAt <= revokedAt;
+  }
+
+  #key(kind: DevKeyKind, id: string): string {
+    return keyFor(this.#sandboxId, "dev-idp", kind, id);
+  }
+}
+
+/** A record this store wrote, or `undefined` (absent, or not ours: treated as unknown). */
+function parse<T extends object>(raw: string | undefined): T | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === "object" && value !== null ? (value as T) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -4,19 +4,24 @@
  * own token, revocation and userinfo endpoints and a small posts API, all
  * under `/dev-idp/` on our own server, and acts as their OAuth client through
  * the same `BaseOAuthProvider` machinery (oauth4webapi, over real HTTP) that
- * real upstreams use. Upstream access tokens live two minutes by default, so
+ * real upstreams use. Upstream access tokens live ten minutes by default, so
  * refresh happens in any session longer than that.
  *
- * Single-process and development only: codes and tokens live in this
- * process's memory, and anyone who can reach the login page can be anyone.
+ * Mounted by `OAuthMiddleware`, it keeps its codes, tokens and revocations in
+ * the middleware's token store and derives its client secret from the
+ * store's encryption key: on Redis, with the same `OAUTH_ENCRYPTION_KEY`,
+ * every instance behind a load balancer serves every step of its logins, and
+ * a restart forgets nothing. Development only: anyone who can reach the login
+ * page can be anyone.
  */
 import { ConfigError } from "@chuk-mcp/server";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { normalizeIssuer } from "../config.js";
 import { BaseOAuthProvider, type ProviderMountContext } from "../provider.js";
+import { MemoryBackend } from "../store/memory.js";
 import { generateOpaqueToken } from "../tokens/opaque.js";
-import { DevIdpStore, type DevTokenCounters } from "./dev-idp-store.js";
+import { type DevIdpLifetimes, DevIdpStore, type DevTokenCounters } from "./dev-idp-store.js";
 import { DEV_IDP_PATHS, devIdpRoutes } from "./routes.js";
 
 /** The logger the provider warns through: pino's `warn(obj, msg)` shape (a ChukMCPServer's `logger` fits). */
@@ -48,6 +53,10 @@ const DEV_SCOPES = ["profile", "posts"];
 const CODE_TTL = 60;
 /** Seconds a refresh token lives (a day: long enough for any development session). */
 const REFRESH_TOKEN_TTL = 86_400;
+/** What the client secret is derived under (HKDF label) from the token store's encryption key. */
+const CLIENT_SECRET_LABEL = "chuk-mcp dev-idp client secret v1";
+/** The namespace of a provider mounted without a token store (its memory backend is its own anyway). */
+const STANDALONE_SANDBOX = "dev-idp-standalone";
 
 const optionsSchema = z.object({
   serverUrl: z.string({ error: "must be a URL string" }),
@@ -86,13 +95,17 @@ function parseOptions(options: DevOAuthProviderOptions) {
  *   single-use code bound to the PKCE challenge and redirects to our callback.
  * - `POST /dev-idp/token`: `authorization_code` (PKCE checked) and rotating
  *   `refresh_token`, client authenticated by `client_secret_basic` with a
- *   secret generated per instance.
+ *   secret derived from the token store's encryption key (the same on every
+ *   instance sharing `OAUTH_ENCRYPTION_KEY`; random when mounted without a store).
  * - `POST /dev-idp/revoke` (RFC 7009), `GET /dev-idp/userinfo` (`sub`, `name`,
  *   `preferred_username`).
  * - `POST /dev-idp/api/posts` with `{ content }`: 201 with the post and its
  *   author; only this provider's access tokens are accepted.
  *
- * Constructing one logs a warning: it must not be used in production.
+ * Codes, tokens and revocations live in the token store `OAuthMiddleware`
+ * mounts it with (memory or Redis; only hashes of codes and tokens), so
+ * instances sharing a Redis share its logins. Constructing one logs a
+ * warning: it must not be used in production.
  */
 export class DevOAuthProvider extends BaseOAuthProvider {
   readonly name = "Development login";
@@ -100,9 +113,13 @@ export class DevOAuthProvider extends BaseOAuthProvider {
   readonly serverUrl: string;
   /** `POST` here with `{ content }` and a user's upstream access token to publish a post. */
   readonly postsUrl: string;
-  readonly #store: DevIdpStore;
-  readonly #clientSecret: string;
+  readonly #lifetimes: DevIdpLifetimes;
+  /** Until mounted with a token store: a memory backend of its own. */
+  #store: DevIdpStore;
+  #clientSecret: string;
   readonly #logger: DevProviderLogger;
+  /** Per process (test instrumentation), whichever store the tokens live in. */
+  readonly #counters: DevTokenCounters = { authorization_code: 0, refresh_token: 0 };
 
   constructor(options: DevOAuthProviderOptions) {
     const parsed = parseOptions(options);
@@ -128,10 +145,15 @@ export class DevOAuthProvider extends BaseOAuthProvider {
     this.postsUrl = `${parsed.serverUrl}${DEV_IDP_PATHS.posts}`;
     this.#clientSecret = clientSecret;
     this.#logger = parsed.logger ?? defaultLogger;
-    this.#store = new DevIdpStore({
+    this.#lifetimes = {
       code: CODE_TTL,
       accessToken: parsed.accessTokenTtl ?? 600,
       refreshToken: (parsed.refreshTokens ?? true) ? REFRESH_TOKEN_TTL : undefined,
+    };
+    this.#store = new DevIdpStore({
+      backend: new MemoryBackend(),
+      sandboxId: STANDALONE_SANDBOX,
+      lifetimes: this.#lifetimes,
     });
     this.#logger.warn(
       { provider: "dev", serverUrl: this.serverUrl },
@@ -140,26 +162,39 @@ export class DevOAuthProvider extends BaseOAuthProvider {
   }
 
   /**
-   * How many token requests of each grant type the development IdP has served
-   * to its (authenticated) client, successful or not: e.g. to check that a
-   * session refreshed exactly once.
+   * How many token requests of each grant type this process's development IdP
+   * has served to its (authenticated) client, successful or not: e.g. to check
+   * that a session refreshed exactly once. Counted per process, not shared.
    */
   get counters(): Readonly<DevTokenCounters> {
-    return this.#store.counters;
+    return Object.freeze({ ...this.#counters });
   }
 
   /**
-   * Invalidates every upstream code and token of a user (`dev:<username>`),
-   * as an administrator disabling the account would: the user's next API call
-   * is refused and the next refresh fails with `invalid_grant`. Returns how
-   * many tokens were revoked.
+   * Invalidates every upstream code and token a user (`dev:<username>`) holds
+   * now, as an administrator disabling the account would: the user's next API
+   * call is refused and the next refresh fails with `invalid_grant`, on every
+   * instance sharing the store. Codes and tokens issued afterwards work.
    */
-  revokeUser(userId: string): number {
-    return this.#store.revokeUser(userId);
+  async revokeUser(userId: string): Promise<void> {
+    await this.#store.revokeUser(userId);
   }
 
-  /** Registers the `/dev-idp/*` routes (called by `OAuthMiddleware`). */
+  /**
+   * Registers the `/dev-idp/*` routes (called by `OAuthMiddleware`). With the
+   * middleware's token store in `context`, the provider keeps everything there
+   * from now on and uses the client secret derived from it.
+   */
   override async mount(app: FastifyInstance, context: ProviderMountContext): Promise<void> {
+    if (context.store !== undefined) {
+      this.#store = new DevIdpStore({
+        backend: context.store.backend,
+        sandboxId: context.store.sandboxId,
+        lifetimes: this.#lifetimes,
+      });
+      this.#clientSecret = Buffer.from(context.store.deriveSecret(CLIENT_SECRET_LABEL)).toString("base64url");
+      this.replaceClientSecret(this.#clientSecret);
+    }
     if (new URL(context.issuer).origin !== new URL(this.serverUrl).origin) {
       this.#logger.warn(
         { provider: "dev", serverUrl: this.serverUrl, issuer: context.issuer },
@@ -169,6 +204,9 @@ export class DevOAuthProvider extends BaseOAuthProvider {
     await app.register(async (scope) =>
       devIdpRoutes(scope, {
         store: this.#store,
+        countTokenRequest: (grant) => {
+          this.#counters[grant] += 1;
+        },
         clientId: DEV_CLIENT_ID,
         clientSecret: this.#clientSecret,
         redirectUri: this.redirectUri,

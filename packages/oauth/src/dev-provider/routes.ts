@@ -17,7 +17,7 @@ import {
 } from "../errors.js";
 import { constantTimeEqual } from "../tokens/opaque.js";
 import { codeChallengeProblem, verifyCodeVerifier } from "../tokens/pkce.js";
-import type { DevIdpStore, DevToken } from "./dev-idp-store.js";
+import type { DevIdpStore, DevToken, DevTokenCounters, IssuedDevTokens } from "./dev-idp-store.js";
 import { errorPage, type HtmlPage, type LoginFormFields, loginPage, USERNAME } from "./login-page.js";
 
 /** Where the routes live (paths), relative to the server root. */
@@ -32,6 +32,8 @@ export const DEV_IDP_PATHS = {
 /** What the routes need from the provider. */
 export interface DevIdpRouteContext {
   store: DevIdpStore;
+  /** Counts a token request of an authenticated client (per process: test instrumentation). */
+  countTokenRequest(grant: keyof DevTokenCounters): void;
   /** The provider's client id and secret: the only client this IdP knows. */
   clientId: string;
   clientSecret: string;
@@ -129,13 +131,19 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
       const problem = "A username is 1-64 characters: letters, digits and . _ @ -";
       return sendPage(reply, loginPage(fields, { action: ctx.authorizationUrl, problem, username }));
     }
-    const code = ctx.store.issueCode({
-      userId: `dev:${username}`,
-      username,
-      redirectUri: fields.redirect_uri,
-      codeChallenge: fields.code_challenge,
-      scope: fields.scope,
-    });
+    let code: string;
+    try {
+      code = await ctx.store.issueCode({
+        userId: `dev:${username}`,
+        username,
+        redirectUri: fields.redirect_uri,
+        codeChallenge: fields.code_challenge,
+        scope: fields.scope,
+      });
+    } catch (err) {
+      // The store is away (Redis down): 503 with Retry-After, as our own endpoints answer.
+      return sendOAuthError(reply, err);
+    }
     const url = new URL(ctx.redirectUri);
     url.searchParams.set("code", code);
     url.searchParams.set("state", fields.state);
@@ -149,12 +157,12 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
       authenticateClient(request, body, ctx);
       const grantType = body.grant_type;
       if (grantType === "authorization_code") {
-        ctx.store.count("authorization_code");
-        return sendTokens(reply, exchangeCode(body, ctx));
+        ctx.countTokenRequest("authorization_code");
+        return sendTokens(reply, await exchangeCode(body, ctx));
       }
       if (grantType === "refresh_token") {
-        ctx.store.count("refresh_token");
-        return sendTokens(reply, refresh(body, ctx));
+        ctx.countTokenRequest("refresh_token");
+        return sendTokens(reply, await refresh(body, ctx));
       }
       if (grantType === undefined) throw new TokenEndpointError("invalid_request", "grant_type is required");
       throw new TokenEndpointError("unsupported_grant_type", "Only authorization_code and refresh_token are supported");
@@ -171,7 +179,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
         throw new TokenEndpointError("invalid_request", "token is required");
       }
       // RFC 7009 §2.2: unknown tokens are answered 200 as well.
-      ctx.store.revokeToken(body.token);
+      await ctx.store.revokeToken(body.token);
       return reply.code(200).header("cache-control", "no-store").send();
     } catch (err) {
       return sendOAuthError(reply, err);
@@ -180,7 +188,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
 
   app.get(DEV_IDP_PATHS.userinfo, async (request, reply) => {
     try {
-      const token = bearerToken(request, ctx);
+      const token = await bearerToken(request, ctx);
       return reply
         .header("cache-control", "no-store")
         .send({ sub: token.userId, name: token.username, preferred_username: token.username });
@@ -192,7 +200,7 @@ export async function devIdpRoutes(app: FastifyInstance, ctx: DevIdpRouteContext
   app.post(DEV_IDP_PATHS.posts, async (request, reply) => {
     let token: DevToken;
     try {
-      token = bearerToken(request, ctx);
+      token = await bearerToken(request, ctx);
     } catch (err) {
       return sendOAuthError(reply, err);
     }
@@ -242,10 +250,10 @@ function authenticateClient(request: FastifyRequest, body: Params, ctx: DevIdpRo
   }
 }
 
-function exchangeCode(body: Params, ctx: DevIdpRouteContext) {
+async function exchangeCode(body: Params, ctx: DevIdpRouteContext): Promise<IssuedDevTokens> {
   if (typeof body.code !== "string" || body.code === "")
     throw new TokenEndpointError("invalid_request", "code is required");
-  const redemption = ctx.store.redeemCode(body.code);
+  const redemption = await ctx.store.redeemCode(body.code);
   if (redemption.status === "replayed") {
     throw new TokenEndpointError("invalid_grant", "The code was already used; the tokens issued for it are revoked");
   }
@@ -260,17 +268,17 @@ function exchangeCode(body: Params, ctx: DevIdpRouteContext) {
   return ctx.store.issueTokens(code, code.scope, grantId);
 }
 
-function refresh(body: Params, ctx: DevIdpRouteContext) {
+async function refresh(body: Params, ctx: DevIdpRouteContext): Promise<IssuedDevTokens> {
   if (typeof body.refresh_token !== "string" || body.refresh_token === "") {
     throw new TokenEndpointError("invalid_request", "refresh_token is required");
   }
-  const token = ctx.store.consumeRefreshToken(body.refresh_token);
+  const token = await ctx.store.consumeRefreshToken(body.refresh_token);
   if (token === undefined)
     throw new TokenEndpointError("invalid_grant", "Unknown, used, revoked or expired refresh token");
   return ctx.store.issueTokens(token, token.scope, token.grantId);
 }
 
-function sendTokens(reply: FastifyReply, tokens: ReturnType<DevIdpStore["issueTokens"]>) {
+function sendTokens(reply: FastifyReply, tokens: IssuedDevTokens) {
   return reply
     .header("cache-control", "no-store")
     .header("pragma", "no-cache")
@@ -284,12 +292,12 @@ function sendTokens(reply: FastifyReply, tokens: ReturnType<DevIdpStore["issueTo
 }
 
 /** The request's live access token (RFC 6750 §2.1 header), or a `ResourceServerError`. */
-function bearerToken(request: FastifyRequest, ctx: DevIdpRouteContext): DevToken {
+async function bearerToken(request: FastifyRequest, ctx: DevIdpRouteContext): Promise<DevToken> {
   const header = request.headers.authorization;
   if (typeof header !== "string" || header === "") throw missingBearerToken();
   const match = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
   if (match === null) throw invalidToken("malformed", "Expected Authorization: Bearer <token>");
-  const token = ctx.store.accessToken(match[1] as string);
+  const token = await ctx.store.accessToken(match[1] as string);
   if (token === undefined) throw invalidToken("exp", "The access token is unknown, revoked or expired");
   return token;
 }

@@ -20,7 +20,9 @@ export type KeyKind =
   | "jti-revoked"
   | "upstream"
   | "lock"
-  | "counter";
+  | "counter"
+  /** The development identity provider's codes, tokens and revocation markers (see dev-provider/dev-idp-store.ts). */
+  | "dev-idp";
 
 /** The backend key of a record of `kind` in `sandboxId`. */
 export const keyFor = (sandboxId: string, kind: KeyKind, ...ids: string[]): string =>

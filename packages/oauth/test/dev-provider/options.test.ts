@@ -2,12 +2,29 @@
  * DevOAuthProvider's options, its start-up warning, and its place in a real
  * OAuth-protected server (mounted by OAuthMiddleware next to our endpoints).
  */
+import { randomBytes } from "node:crypto";
+import Fastify from "fastify";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { DevOAuthProvider, type DevOAuthProviderOptions } from "../../src/dev-provider/index.js";
+import { TokenStore } from "../../src/store/token-store.js";
 import { withOAuthServer } from "../helpers/oauth-server.js";
 import { login } from "./dev-idp.js";
 
 const quiet = { warn: () => {} };
+
+/** A provider for the IdP at `serverUrl`, mounted (on a spare app, as the middleware would) with a store under `key`. */
+async function mountedWithKey(serverUrl: string, key: string): Promise<DevOAuthProvider> {
+  const provider = new DevOAuthProvider({ serverUrl, logger: quiet });
+  const app = Fastify({ logger: false });
+  const store = new TokenStore({ sandboxId: "elsewhere", encryptionKey: key, env: {} });
+  try {
+    await provider.mount(app, { issuer: serverUrl, store });
+  } finally {
+    await app.close();
+    await store.close();
+  }
+  return provider;
+}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -43,11 +60,27 @@ describe("options", () => {
     expect(provider.redirectUri).toBe("https://mcp.example.com/oauth/callback");
   });
 
-  test("each instance has its own client secret: one instance's tokens are not another's", async () => {
+  test("an unmounted provider has a client secret of its own: another IdP's tokens are not its", async () => {
     await withOAuthServer({}, async (a) => {
       const grant = await login(a.provider, "alice");
       const other = new DevOAuthProvider({ serverUrl: a.origin, logger: quiet });
       const err = await other.refreshTokens(grant.tokens).catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: "upstream_error" });
+      expect((err as Error).message).toContain("HTTP 401");
+    });
+  });
+
+  test("mounted with a token store, its client secret comes from the store's encryption key", async () => {
+    const key = randomBytes(32).toString("base64");
+    await withOAuthServer({ env: { OAUTH_ENCRYPTION_KEY: key } }, async (a) => {
+      const grant = await login(a.provider, "alice");
+      // Another provider for the same IdP, mounted elsewhere on a store with the same key: a's IdP accepts it.
+      const twin = await mountedWithKey(a.origin, key);
+      const refreshed = await twin.refreshTokens(grant.tokens);
+      expect(refreshed.refreshToken).not.toBe(grant.tokens.refreshToken);
+      // With another key, the secret differs: 401 invalid_client.
+      const stranger = await mountedWithKey(a.origin, randomBytes(32).toString("base64"));
+      const err = await stranger.refreshTokens(refreshed).catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: "upstream_error" });
       expect((err as Error).message).toContain("HTTP 401");
     });

@@ -124,12 +124,25 @@ describe("refresh", () => {
   test("after revokeUser: API refused, refresh fails with invalid_grant, other users unaffected", async () => {
     const gina = await login(idp.provider, "gina");
     const hank = await login(idp.provider, "hank");
-    expect(idp.provider.revokeUser("dev:gina")).toBe(2);
+    const pending = await loginAtPage(idp.provider, "gina");
+    await idp.provider.revokeUser("dev:gina");
     expect((await userinfo(gina.tokens.accessToken)).status).toBe(401);
     const err = await upstreamError(idp.provider.refreshTokens(gina.tokens));
     expect(err.kind).toBe("invalid_grant");
+    // A code issued before the revocation is dead too.
+    const exchange = await upstreamError(
+      idp.provider.finishAuthorization({
+        url: pending.callback,
+        state: pending.state,
+        codeVerifier: pending.start.codeVerifier as string,
+      }),
+    );
+    expect(exchange.kind).toBe("invalid_grant");
     expect((await userinfo(hank.tokens.accessToken)).status).toBe(200);
     await expect(idp.provider.refreshTokens(hank.tokens)).resolves.toBeDefined();
+    // Revoking a user disables what they hold, not the account: a new login works.
+    const again = await login(idp.provider, "gina");
+    expect((await userinfo(again.tokens.accessToken)).status).toBe(200);
   });
 
   test("revokeTokens (RFC 7009 at /dev-idp/revoke) ends the access and refresh tokens", async () => {

@@ -165,7 +165,7 @@ describe("the user must authorize again", () => {
   test("the upstream refuses the refresh (invalid_grant) → 401 invalid_token, upstream tokens deleted, grant revoked", async () => {
     const { identity, tokens } = await upstreamLogin("disabled");
     await started.ctx.store.saveUpstreamTokens(identity.userId, { ...tokens, expiresAt: nowSeconds() + 60 });
-    expect(started.provider.revokeUser(identity.userId)).toBeGreaterThan(0);
+    await started.provider.revokeUser(identity.userId);
     const { token, grantId } = await accessTokenFor(identity.userId);
     const before = refreshes();
 
