@@ -11,7 +11,17 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { type StartedOAuthServer, startOAuthServer } from "../packages/oauth/test/helpers/oauth-server.js";
 import { startRedis, type TestRedis } from "../packages/oauth/test/helpers/redis.js";
-import { ACCEPT_BOTH, type Json, jsonOf, LEGACY, modernBody, modernPost, post, SseReader } from "./helpers/mcp-http.js";
+import {
+  ACCEPT_BOTH,
+  type Json,
+  jsonOf,
+  LEGACY,
+  META,
+  modernBody,
+  modernPost,
+  post,
+  SseReader,
+} from "./helpers/mcp-http.js";
 
 /** What the handlers saw, per instance. */
 interface Seen {
@@ -54,6 +64,21 @@ function tools(seen: Seen) {
       ctx.closeStream();
       await new Promise((r) => setTimeout(r, 50));
       return "later";
+    });
+    server.tool("confirm_task", { task: "optional" }, async (_args, ctx) => {
+      const answer = await ctx.elicit(
+        { message: "Go?", requestedSchema: { type: "object", properties: { ok: { type: "boolean" } } } },
+        { key: "go" },
+      );
+      return `answered ${answer.action}`;
+    });
+    server.tool("long_task", { task: "optional" }, (_args, ctx) => {
+      return new Promise<string>((_resolve, reject) => {
+        ctx.signal.addEventListener("abort", () => {
+          seen.cancelled++;
+          reject(new Error("cancelled"));
+        });
+      });
     });
     let added = 0;
     server.tool("add_tool", {}, () => {
@@ -287,6 +312,55 @@ describe("modern clients of two instances", () => {
     const heard = await sse.next();
     expect(heard?.method).toBe("notifications/tools/list_changed");
     abort.abort();
+  });
+});
+
+describe("tasks of the tasks extension on two instances", () => {
+  const WITH_TASKS = { elicitation: {}, extensions: { "io.modelcontextprotocol/tasks": {} } };
+  /** A modern request from a client that declared the tasks extension. */
+  const taskRequest = async (on: StartedOAuthServer, method: string, params: Json): Promise<Json> => {
+    const body = modernBody(method, { ...params, _meta: META({}, WITH_TASKS) });
+    return (await jsonOf(await modernPost(on.mcpUrl, body, nameHeader(params)), 200)).result as Json;
+  };
+  // The tasks methods name their task in Mcp-Name (tools/call's name is added by headersFor).
+  const nameHeader = (params: Json): Record<string, string> =>
+    typeof params.taskId === "string" ? { "mcp-name": params.taskId } : {};
+  const status = async (on: StartedOAuthServer, taskId: string) =>
+    (await taskRequest(on, "tasks/get", { taskId })).status;
+
+  test("a task started on one instance is read, answered and finished through the other", async () => {
+    const handle = await taskRequest(a, "tools/call", { name: "confirm_task", arguments: {} });
+    expect(handle.resultType).toBe("task");
+    const taskId = handle.taskId as string;
+    await expect.poll(() => status(b, taskId)).toBe("input_required");
+    const waiting = await taskRequest(b, "tasks/get", { taskId });
+    expect(Object.keys(waiting.inputRequests as Json)).toEqual(["go"]);
+    await taskRequest(b, "tasks/update", {
+      taskId,
+      inputResponses: { go: { action: "accept", content: { ok: true } } },
+    });
+    await expect.poll(() => status(b, taskId)).toBe("completed");
+    const done = await taskRequest(b, "tasks/get", { taskId });
+    expect(textOf(done.result as Json)).toBe("answered accept");
+  });
+
+  test("a task running on one instance is cancelled through the other", async () => {
+    const before = seenA.cancelled;
+    const handle = await taskRequest(a, "tools/call", { name: "long_task", arguments: {} });
+    const taskId = handle.taskId as string;
+    expect(await status(b, taskId)).toBe("working");
+    await taskRequest(b, "tasks/cancel", { taskId });
+    await expect.poll(() => seenA.cancelled).toBe(before + 1);
+    await expect.poll(() => status(b, taskId)).toBe("cancelled");
+  });
+
+  test("an unknown task is -32602 on every instance", async () => {
+    for (const server of [a, b]) {
+      const params = { taskId: "no-such-task" };
+      const body = modernBody("tasks/get", { ...params, _meta: META({}, WITH_TASKS) });
+      const answer = await (await modernPost(server.mcpUrl, body, nameHeader(params))).json();
+      expect((answer as Json).error).toMatchObject({ code: -32602 });
+    }
   });
 });
 

@@ -50,6 +50,7 @@ export type {
   SharedSessionChange,
   SharedSessionRecord,
   SharedStreamEvent,
+  SharedTaskRecord,
 } from "./session-sharing.js";
 export { type CreateHttpAppOptions, createHttpApp, type HttpApp } from "./transports/http/app.js";
 export type { HttpTransportOptions } from "./transports/http/options.js";

@@ -142,7 +142,10 @@ export class ChukMCPServer implements ServerCore {
       options.requestState?.secret ?? readServerEnv().MCP_REQUEST_STATE_SECRET,
       options.requestState?.ttlMs ?? 10 * 60 * 1000,
     );
-    this.tasks = new TaskRegistry({ ...DEFAULT_TASK_SETTINGS, ...options.tasks });
+    this.tasks = new TaskRegistry(
+      { ...DEFAULT_TASK_SETTINGS, ...options.tasks },
+      { sharing: () => this.sharing, logger: () => this.logger },
+    );
     this.ownLogger = options.logger === undefined;
     this.currentLogger = options.logger ?? createLogger(name, options.logLevel ?? envLogLevel() ?? "info");
   }
@@ -289,6 +292,7 @@ export class ChukMCPServer implements ServerCore {
   private onInstanceMessage(message: SessionBusMessage): void {
     if (message.type === "resource-updated") this.deliverResourceUpdated(message.uri);
     else if (message.type === "list-changed") this.deliverListChanged(message.list);
+    else this.tasks.onInstanceMessage(message);
     for (const listener of this.busListeners) listener(message);
   }
 

@@ -14,7 +14,10 @@
  * - a bus carries what must reach another instance: stream events to the
  *   instance holding the client's connection, client answers and
  *   cancellations to the instance running the request, session ends, and
- *   announcements (list changes, resource updates) to every instance.
+ *   announcements (list changes, resource updates) to every instance;
+ * - tasks of the tasks extension (2026-07-28) are readable on every
+ *   instance (`tasks/get`), and their input and cancellation reach the
+ *   instance running them, so modern clients need no affinity at all.
  */
 import type { JsonRpcNotification, JsonRpcResponse } from "./protocol/jsonrpc.js";
 import type { ClientCapabilities, Implementation, LoggingLevel } from "./protocol/types.js";
@@ -60,6 +63,14 @@ export interface SharedStreamEvent {
   end?: boolean;
 }
 
+/** A task as every instance can read it. */
+export interface SharedTaskRecord {
+  /** Who created it (`principalOf`): only they may see it. */
+  principal: string;
+  /** The task as `tasks/get` describes it (with its outcome or input requests). */
+  task: Record<string, unknown>;
+}
+
 /** What instances tell each other. */
 export type SessionBusMessage =
   | ({ type: "event"; session: string; stream: string } & SharedStreamEvent)
@@ -72,7 +83,11 @@ export type SessionBusMessage =
     }
   | { type: "closed"; session: string }
   | { type: "resource-updated"; uri: string }
-  | { type: "list-changed"; list: ListKind };
+  | { type: "list-changed"; list: ListKind }
+  /** `tasks/update` answers for a task running on another instance. */
+  | { type: "task-input"; task: string; responses: Record<string, Record<string, unknown>> }
+  /** `tasks/cancel` for a task running on another instance. */
+  | { type: "task-cancel"; task: string };
 
 /** Limits an append applies to the stream's log. */
 export interface SharedAppendOptions {
@@ -114,6 +129,10 @@ export interface SessionSharing {
   eventsAfter(id: string, stream: string, seq: number): Promise<SharedStreamEvent[] | undefined>;
   /** The last sequence number used on the stream (0 when none). */
   lastSeq(id: string, stream: string): Promise<number>;
+  /** Stores a task's state, expiring after `ttlMs` (the instance running it writes each change). */
+  saveTask(id: string, record: SharedTaskRecord, ttlMs: number): Promise<void>;
+  /** A task's state; undefined when unknown or expired. */
+  loadTask(id: string): Promise<SharedTaskRecord | undefined>;
   /** Tells every instance (this one too). */
   publish(message: SessionBusMessage): Promise<void>;
   /** Starts delivering the bus's messages to `listener`; resolves once listening. */

@@ -6,8 +6,9 @@
  *
  * Keys, under `<keyPrefix>`: `s:<id>` (a hash: the record's fields),
  * `s:<id>:subs` (a set: resource subscriptions), `s:<id>:e:<stream>` (a
- * list: the stream's recent events) and `s:<id>:n:<stream>` (the counter of
- * streams with several writers); the bus is the channel `<keyPrefix>bus`.
+ * list: the stream's recent events), `s:<id>:n:<stream>` (the counter of
+ * streams with several writers) and `t:<id>` (a task's state); the bus is
+ * the channel `<keyPrefix>bus`.
  * Everything expires with the session's idle timeout.
  */
 import type {
@@ -17,6 +18,7 @@ import type {
   SharedSessionChange,
   SharedSessionRecord,
   SharedStreamEvent,
+  SharedTaskRecord,
 } from "@chuk-mcp/server";
 import type { Redis } from "ioredis";
 
@@ -184,6 +186,15 @@ export class RedisSessionSharing implements SessionSharing {
 
   async lastSeq(id: string, stream: string): Promise<number> {
     return Number((await this.#client.get(`${this.#session(id)}:n:${stream}`)) ?? 0);
+  }
+
+  async saveTask(id: string, record: SharedTaskRecord, ttlMs: number): Promise<void> {
+    await this.#client.set(`${this.#prefix}t:${id}`, JSON.stringify(record), "PX", ttlMs);
+  }
+
+  async loadTask(id: string): Promise<SharedTaskRecord | undefined> {
+    const text = await this.#client.get(`${this.#prefix}t:${id}`);
+    return text === null ? undefined : (JSON.parse(text) as SharedTaskRecord);
   }
 
   async publish(message: SessionBusMessage): Promise<void> {

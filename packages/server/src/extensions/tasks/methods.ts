@@ -5,7 +5,7 @@ import type { MethodResult } from "../../protocol/methods/method.js";
 import { readInputResponses } from "../../protocol/modern/input-round.js";
 import type { ModernMethodCall } from "../../protocol/modern/methods.js";
 import type { ClientCapabilities } from "../../protocol/types.js";
-import { TASKS_EXTENSION } from "./task.js";
+import { TASKS_EXTENSION, Task } from "./task.js";
 
 /** Whether a request's client declared the tasks extension. */
 export const declaresTasks = (capabilities: ClientCapabilities): boolean => {
@@ -16,23 +16,25 @@ export const declaresTasks = (capabilities: ClientCapabilities): boolean => {
 export const tasksRequired = (what: string) =>
   missingRequiredCapability({ extensions: { [TASKS_EXTENSION]: {} } }, `the ${TASKS_EXTENSION} extension (${what})`);
 
+/** The task the request names: here, or (sessions shared) on another instance. */
 function taskOf(call: ModernMethodCall) {
   if (!declaresTasks(call.envelope.clientCapabilities))
     throw tasksRequired("needed by tasks/get, tasks/update and tasks/cancel");
-  return call.server.tasks.get(call.params.taskId, principalOf(call.ctx.auth));
+  return call.server.tasks.find(call.params.taskId, principalOf(call.ctx.auth));
 }
 
-export function getTask(call: ModernMethodCall): MethodResult {
-  return taskOf(call).describe(true);
+export async function getTask(call: ModernMethodCall): Promise<MethodResult> {
+  const task = await taskOf(call);
+  return task instanceof Task ? task.describe(true) : task.describe();
 }
 
-export function updateTask(call: ModernMethodCall): MethodResult {
-  const task = taskOf(call);
-  task.answer(readInputResponses(call.params.inputResponses));
+export async function updateTask(call: ModernMethodCall): Promise<MethodResult> {
+  const responses = readInputResponses(call.params.inputResponses);
+  await (await taskOf(call)).answer(responses);
   return {};
 }
 
-export function cancelTask(call: ModernMethodCall): MethodResult {
-  taskOf(call).cancel();
+export async function cancelTask(call: ModernMethodCall): Promise<MethodResult> {
+  await (await taskOf(call)).cancel();
   return {};
 }

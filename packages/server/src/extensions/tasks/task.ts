@@ -24,6 +24,8 @@ export interface TaskOptions {
   principal: string;
   /** Aborts the running handler (cancellation). */
   controller: { abort(reason?: unknown): void };
+  /** Told after each change of status (to share the task with other instances). */
+  onChange?: (task: Task) => void;
 }
 
 interface Waiter {
@@ -118,6 +120,7 @@ export class Task {
   private touch(status: TaskStatus): void {
     this.status = status;
     this.lastUpdatedAt = new Date();
+    this.options.onChange?.(this);
   }
 
   private nextKey(method: string): string {

@@ -115,6 +115,8 @@ export class ModernScope implements RequestScope {
   async beginTask(): Promise<void> {
     if (!this.tasksAvailable || this.task) return;
     this.task = this.server.tasks.create(this.principal, this.cancel);
+    // Shared before the client has the handle: its first tasks/get may reach another instance.
+    await this.server.tasks.share(this.task);
     this.interrupt?.(TASK);
   }
 }
