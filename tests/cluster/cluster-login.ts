@@ -5,51 +5,16 @@
  * tests make with the tokens they get.
  */
 import { auth as sdk1Auth } from "@modelcontextprotocol/sdk/client/auth.js";
-import { TestBrowser } from "../../packages/oauth/test/helpers/browser.js";
 import { modernBody, modernPost, type RpcBody } from "../helpers/mcp-http.js";
-import {
-  type MemoryOAuthClientSetup,
-  type RecordedRequest,
-  recordingFetch,
-  Sdk1OAuthClient,
-} from "../helpers/oauth-client.js";
-import { type AuthorizationRedirect, loginWithoutBrowser } from "../helpers/oauth-login.js";
+import { Sdk1OAuthClient } from "../helpers/oauth-client.js";
+import { type LoggingInOAuthClient, loggingInOAuthClient } from "../helpers/oauth-login.js";
 
-/** An SDK client's OAuth side whose user logs in through the cluster, and the requests it made. */
-export interface ClusterOAuthClient<OAuth> {
-  oauth: OAuth;
-  /** The recording fetch to hand the SDK. */
-  fetch: typeof fetch;
-  /** Every request the SDK made, in order. */
-  requests: RecordedRequest[];
-  /** Every login, in order. */
-  logins: AuthorizationRedirect[];
-}
-
-/** `OAuthClient` (SDK 1.x or 2.x in-memory provider) whose user logs in as `username`, consenting. */
-export function clusterOAuthClient<OAuth>(
-  OAuthClient: new (setup: MemoryOAuthClientSetup) => OAuth,
-  setup: { redirectUrl: string; clientName: string; username: string },
-): ClusterOAuthClient<OAuth> {
-  // One browser's cookies across the client's logins (a returning user).
-  const cookies = new TestBrowser();
-  const logins: AuthorizationRedirect[] = [];
-  const oauth = new OAuthClient({
-    clientName: setup.clientName,
-    redirectUrl: setup.redirectUrl,
-    authorize: async (url) => {
-      const login = await loginWithoutBrowser(url, setup.redirectUrl, { username: setup.username, cookies });
-      logins.push(login);
-      return login;
-    },
-  });
-  const recorder = recordingFetch();
-  return { oauth, fetch: recorder.fetch, requests: recorder.requests, logins };
-}
+/** An SDK client's OAuth side whose user logs in through the cluster (any instance serves each page). */
+export const clusterOAuthClient = loggingInOAuthClient;
 
 /** A user logged in through the cluster with the SDK 1.x client's `auth()`: its client and tokens. */
 export interface SignedIn {
-  client: ClusterOAuthClient<Sdk1OAuthClient>;
+  client: LoggingInOAuthClient<Sdk1OAuthClient>;
   clientId: string;
   accessToken: string;
   refreshToken: string;

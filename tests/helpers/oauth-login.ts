@@ -62,11 +62,10 @@ export async function loginWithoutBrowser(
   };
 }
 
-/** An SDK client's OAuth side, its user logging in without a browser. */
-export interface HeadlessOAuthClient<OAuth, Transport> {
+/** An SDK client's OAuth side, its user logging in without a browser, and the requests it made. */
+export interface LoggingInOAuthClient<OAuth> {
   oauth: OAuth;
-  transport: Transport;
-  /** The recording fetch the transport uses. */
+  /** The recording fetch to hand the SDK. */
   fetch: typeof fetch;
   /** Every request the SDK made, in order. */
   requests: RecordedRequest[];
@@ -74,16 +73,20 @@ export interface HeadlessOAuthClient<OAuth, Transport> {
   logins: AuthorizationRedirect[];
 }
 
+/** `LoggingInOAuthClient` with its transport. */
+export interface HeadlessOAuthClient<OAuth, Transport> extends LoggingInOAuthClient<OAuth> {
+  transport: Transport;
+}
+
 /**
  * The in-memory client provider `OAuthClient` (SDK 1.x or 2.x) whose user
  * logs in as `username` (consenting; one browser's cookies across logins),
- * and `Transport` to `mcpUrl` with it and a fetch that records every request.
+ * with a fetch that records every request.
  */
-export function headlessOAuthClient<OAuth, Transport>(
+export function loggingInOAuthClient<OAuth>(
   OAuthClient: new (setup: MemoryOAuthClientSetup) => OAuth,
-  Transport: new (url: URL, options: { authProvider: OAuth; fetch: typeof fetch }) => Transport,
-  setup: { mcpUrl: string; redirectUrl: string; clientName: string; username: string },
-): HeadlessOAuthClient<OAuth, Transport> {
+  setup: { redirectUrl: string; clientName: string; username: string },
+): LoggingInOAuthClient<OAuth> {
   const cookies = new TestBrowser();
   const logins: AuthorizationRedirect[] = [];
   const oauth = new OAuthClient({
@@ -96,6 +99,16 @@ export function headlessOAuthClient<OAuth, Transport>(
     },
   });
   const recorder = recordingFetch();
-  const transport = new Transport(new URL(setup.mcpUrl), { authProvider: oauth, fetch: recorder.fetch });
-  return { oauth, transport, fetch: recorder.fetch, requests: recorder.requests, logins };
+  return { oauth, fetch: recorder.fetch, requests: recorder.requests, logins };
+}
+
+/** `loggingInOAuthClient`, and `Transport` to `mcpUrl` with it and its recording fetch. */
+export function headlessOAuthClient<OAuth, Transport>(
+  OAuthClient: new (setup: MemoryOAuthClientSetup) => OAuth,
+  Transport: new (url: URL, options: { authProvider: OAuth; fetch: typeof fetch }) => Transport,
+  setup: { mcpUrl: string; redirectUrl: string; clientName: string; username: string },
+): HeadlessOAuthClient<OAuth, Transport> {
+  const client = loggingInOAuthClient(OAuthClient, setup);
+  const transport = new Transport(new URL(setup.mcpUrl), { authProvider: client.oauth, fetch: client.fetch });
+  return { ...client, transport };
 }
