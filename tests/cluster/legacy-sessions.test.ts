@@ -108,9 +108,12 @@ describe("the SDK 1.x client's session, opened on a, served by both", () => {
     const from = cluster.proxy.requests.length;
     const out = structured(await client.callTool({ name: "ask", arguments: { question: "Across instances?" } }));
     expect(asked).toEqual(["Across instances?"]);
-    const posts = cluster.proxy.requests.slice(from).filter((r) => r.method === "POST");
-    // The tools/call, then the client's answer to elicitation/create.
-    expect(posts.length).toBeGreaterThanOrEqual(2);
+    const postsSince = () => cluster.proxy.requests.slice(from).filter((r) => r.method === "POST");
+    // The tools/call, then the client's answer to elicitation/create. The proxy records a request
+    // when its answer's headers arrive: the answer's 202 may come after the tool's result (the
+    // instance that took it tells the other at once, then answers).
+    await expect.poll(() => postsSince().length).toBeGreaterThanOrEqual(2);
+    const posts = postsSince();
     expect(posts[1]?.backend).not.toBe(posts[0]?.backend);
     expect(out).toEqual({ action: "accept", confirmed: true, instance: posts[0]?.backend });
   });
