@@ -17,6 +17,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseForms } from "../packages/oauth/test/helpers/browser.js";
+import { listenOnLoopback } from "../packages/oauth/test/helpers/loopback-server.js";
 import { freePort } from "./helpers/free-port.js";
 import { headersFor, modernBody, modernPost } from "./helpers/mcp-http.js";
 import { Sdk1OAuthClient, structured } from "./helpers/oauth-client.js";
@@ -80,16 +81,8 @@ async function startProxy(upstreamPort: number): Promise<Proxy> {
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    paths,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenOnLoopback(server);
+  return { port, paths, close };
 }
 
 /** A raw HTTP request (fetch will not set Host), answered with status, headers and body. */

@@ -5,6 +5,7 @@
  * `error`) and shows the person a "you can close this tab" page.
  */
 import { createServer, type Server } from "node:http";
+import { listenOnLoopback } from "../../packages/oauth/test/helpers/loopback-server.js";
 import type { CallbackParams } from "./oauth-client.js";
 
 export interface LoopbackRedirect {
@@ -32,11 +33,9 @@ export async function startLoopbackRedirect(): Promise<LoopbackRedirect> {
     res.end("<!doctype html><title>Signed in</title><p>You can close this tab and return to the application.</p>");
     for (const wake of waiting.splice(0)) wake();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const { origin, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/callback`,
+    url: `${origin}/callback`,
     received,
     async next(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
@@ -55,10 +54,6 @@ export async function startLoopbackRedirect(): Promise<LoopbackRedirect> {
       const p = url.searchParams;
       return { url, code: p.get("code"), state: p.get("state"), iss: p.get("iss"), error: p.get("error") };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

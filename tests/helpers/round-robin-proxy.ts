@@ -19,7 +19,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../../packages/oauth/test/helpers/loopback-server.js";
 
 /** One backend: a name for assertions, and where it listens on 127.0.0.1. */
 export interface Backend {
@@ -176,14 +176,10 @@ export async function startRoundRobinProxy(options: RoundRobinProxyOptions): Pro
   // Long-lived SSE streams must not be cut by the server's own timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { origin, port, close } = await listenOnLoopback(server);
 
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     port,
     requests,
     served() {
@@ -192,10 +188,6 @@ export async function startRoundRobinProxy(options: RoundRobinProxyOptions): Pro
       return counts;
     },
     next: () => (backends[next] as Backend).name,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

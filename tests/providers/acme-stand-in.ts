@@ -19,8 +19,8 @@
  *   `WWW-Authenticate: Bearer error="invalid_token"`), 403 or 422.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { type LoopbackServer, listenOnLoopback } from "../../packages/oauth/test/helpers/loopback-server.js";
 
 export interface AcmeUser {
   id: string;
@@ -87,7 +87,7 @@ export class AcmeStandIn {
   readonly #accessTokens = new Map<string, Grant>();
   readonly #refreshTokens = new Map<string, Grant & { used: boolean }>();
   readonly #revokedFamilies = new Set<string>();
-  #server: Server | undefined;
+  #server: LoopbackServer | undefined;
 
   private constructor(options: AcmeStandInOptions) {
     this.#options = options;
@@ -102,17 +102,13 @@ export class AcmeStandIn {
         if (!res.headersSent) apiError(res, 500, "internal", "Internal error");
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    standIn.#server = server;
-    standIn.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    standIn.#server = await listenOnLoopback(server);
+    standIn.url = standIn.#server.origin;
     return standIn;
   }
 
   async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.#server?.close();
   }
 
   /** Disables the user's account: every token of theirs stops working. */

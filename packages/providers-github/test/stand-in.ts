@@ -31,7 +31,8 @@
  * written from GitHub's public documentation.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { type LoopbackServer, listenOnLoopback } from "../../oauth/test/helpers/loopback-server.js";
 
 /** `classic`: an OAuth app's non-expiring tokens. `expiring`: a GitHub App's 8-hour tokens with refresh tokens. */
 export type GitHubTokenStyle = "classic" | "expiring";
@@ -199,14 +200,14 @@ export class GitHubStandIn {
   /** The scopes asked for at each authorization. */
   readonly requestedScopes: string[][] = [];
 
-  readonly #server: Server;
+  readonly #server: LoopbackServer;
   readonly #codes = new Map<string, CodeRecord>();
   readonly #accessTokens = new Map<string, AccessTokenRecord>();
   readonly #refreshTokens = new Map<string, RefreshTokenRecord>();
 
-  private constructor(server: Server, origin: string, options: GitHubStandInOptions) {
+  private constructor(server: LoopbackServer, options: GitHubStandInOptions) {
     this.#server = server;
-    this.origin = origin;
+    this.origin = server.origin;
     this.clientId = options.clientId ?? "Ov23liStandInClient01";
     this.clientSecret = options.clientSecret ?? "stand-in-client-secret-0123456789abcdef";
     this.tokenStyle = options.tokenStyle ?? "classic";
@@ -252,13 +253,7 @@ export class GitHubStandIn {
         else response.end();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    const address = server.address();
-    const port = typeof address === "object" && address !== null ? address.port : 0;
-    standIn = new GitHubStandIn(server, `http://127.0.0.1:${port}`, options);
+    standIn = new GitHubStandIn(await listenOnLoopback(server), options);
     return standIn;
   }
 
@@ -280,10 +275,7 @@ export class GitHubStandIn {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.closeAllConnections();
-      this.#server.close(() => resolve());
-    });
+    return this.#server.close();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -26,6 +26,7 @@
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { type LoopbackServer, listenOnLoopback } from "../../oauth/test/helpers/loopback-server.js";
 
 /** Google's issuer: in ID tokens and the authorization response's `iss`. */
 export const GOOGLE_ISSUER = "https://accounts.google.com";
@@ -162,6 +163,7 @@ export class GoogleStandIn {
   };
   readonly files = new Map<string, StandInFile>();
   readonly #server: Server;
+  #listening: LoopbackServer | undefined;
   readonly #codes = new Map<string, AuthorizationCode>();
   readonly #accessTokens = new Map<string, AccessToken>();
   readonly #refreshTokens = new Map<string, Grant>();
@@ -193,16 +195,13 @@ export class GoogleStandIn {
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    const address = this.#server.address();
-    const port = typeof address === "object" && address !== null ? address.port : 0;
-    this.origin = `http://127.0.0.1:${port}`;
+    this.#listening = await listenOnLoopback(this.#server);
+    this.origin = this.#listening.origin;
     return this;
   }
 
-  close(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+  async close(): Promise<void> {
+    await this.#listening?.close();
   }
 
   /** Requests to `path` (and `method`, if given), in order. */

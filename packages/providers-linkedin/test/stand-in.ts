@@ -23,8 +23,8 @@
  *   `{ error, error_description }`.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, sign } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { type LoopbackServer, listenOnLoopback } from "../../oauth/test/helpers/loopback-server.js";
 
 /** LinkedIn's ID token issuer. */
 export const STAND_IN_ISSUER = "https://www.linkedin.com/oauth";
@@ -118,7 +118,7 @@ export class LinkedInStandIn {
   readonly #key: KeyObject;
   readonly #publicKey: KeyObject;
   readonly #kid = randomBytes(8).toString("hex");
-  #server: Server | undefined;
+  #server: LoopbackServer | undefined;
 
   private constructor(options: LinkedInStandInOptions) {
     this.clientId = options.clientId;
@@ -150,17 +150,13 @@ export class LinkedInStandIn {
         if (!res.headersSent) json(res, 500, { status: 500, code: "INTERNAL_SERVER_ERROR", message: "Internal error" });
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    standIn.#server = server;
-    standIn.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    standIn.#server = await listenOnLoopback(server);
+    standIn.url = standIn.#server.origin;
     return standIn;
   }
 
   async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.#server?.close();
   }
 
   /** Makes every access token issued so far expired (as 60 days passing would). Returns how many. */

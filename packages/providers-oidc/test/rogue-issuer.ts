@@ -6,8 +6,8 @@
  * Plus `startHttp`, a bare server answering every request with one handler.
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { listenOnLoopback } from "../../oauth/test/helpers/loopback-server.js";
 
 export interface RunningHttp {
   origin: string;
@@ -16,16 +16,8 @@ export interface RunningHttp {
 
 /** A server on 127.0.0.1 answering every request with `handler`. */
 export async function startHttp(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<RunningHttp> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(createServer(handler));
+  return { origin, close };
 }
 
 /** What the next token answer carries. */

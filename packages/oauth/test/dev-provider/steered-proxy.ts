@@ -5,7 +5,7 @@
  * each step of a login can be sent to the instance the test picks.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../helpers/loopback-server.js";
 
 /** One request as the proxy handled it. */
 export interface SteeredRequest {
@@ -59,22 +59,14 @@ export async function startSteeredProxy(backends: Record<string, number>): Promi
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { origin, close } = await listenOnLoopback(server);
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     requests,
     sendTo(backend) {
       if (!(backend in backends)) throw new Error(`no backend named ${backend}`);
       current = backend;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

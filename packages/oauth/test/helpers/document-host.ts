@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listenOnLoopback } from "./loopback-server.js";
 import { suiteFixture } from "./suite-fixture.js";
 
 /** What a path answers: a JSON document with headers, or a handler of its own. */
@@ -83,10 +84,8 @@ export async function startDocumentHost(): Promise<DocumentHost> {
     }, route.delayMs);
     timers.add(timer);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  const origin = `https://127.0.0.1:${port}`;
+  // An https server: the origin comes back as https://127.0.0.1:<port>.
+  const { origin, port, close } = await listenOnLoopback(server);
   return {
     origin,
     port,
@@ -99,8 +98,7 @@ export async function startDocumentHost(): Promise<DocumentHost> {
     lastHeaders: (path) => headers.get(path),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     },
   };
 }
