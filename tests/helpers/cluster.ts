@@ -86,8 +86,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const names = options.instances ?? ["a", "b"];
   const redis = await startRedis({ persistent: true });
   const ports = await Promise.all(names.map(() => freePort()));
+  // The proxy reads each backend's port per request: a port taken meanwhile can be replaced (below).
+  const backends = names.map((name, i) => ({ name, port: ports[i] as number }));
   const proxy = await startRoundRobinProxy({
-    backends: names.map((name, i) => ({ name, port: ports[i] as number })),
+    backends,
     ...(options.forwarded ? { forwarded: options.forwarded } : {}),
   });
   const env: Record<string, string> = {
@@ -113,14 +115,35 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       }),
     );
   };
+  /**
+   * The first start: a free port is found by binding port 0 and releasing it,
+   * and another process may take it before the instance binds it; then the
+   * instance gets another port (a restart keeps its port, which it held).
+   */
+  const startFirst = async (name: string) => {
+    const i = names.indexOf(name);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start(name);
+      } catch (err) {
+        if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+        const port = await freePort();
+        ports[i] = port;
+        (backends[i] as { port: number }).port = port;
+      }
+    }
+  };
 
   const instances: Record<string, ClusterInstance> = {};
   names.forEach((name, i) => {
-    const port = ports[i] as number;
     instances[name] = {
       name,
-      port,
-      origin: `http://127.0.0.1:${port}`,
+      get port() {
+        return ports[i] as number;
+      },
+      get origin() {
+        return `http://127.0.0.1:${ports[i]}`;
+      },
       get process() {
         const p = processes.get(name);
         if (!p) throw new Error(`instance ${name} is not running`);
@@ -152,7 +175,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 
   try {
-    await Promise.all(names.map(start));
+    await Promise.all(names.map(startFirst));
   } catch (err) {
     await close();
     throw err;

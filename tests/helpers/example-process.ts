@@ -84,8 +84,23 @@ export async function spawnExample(options: ExampleOptions): Promise<ExampleProc
   };
 }
 
-/** `spawnExample`, once its stderr says it serves; killed if it exits first or takes longer than `timeoutMs`. */
+/**
+ * `spawnExample`, once its stderr says it serves; killed if it exits first or
+ * takes longer than `timeoutMs`. On a free port of its own (no `port`
+ * given), a start that lost its port to another process (EADDRINUSE: the port
+ * is found by binding 0 and releasing it) is tried again on another.
+ */
 export async function startExample(options: StartOptions): Promise<ExampleProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startExampleOnce(options);
+    } catch (err) {
+      if (options.port !== undefined || attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startExampleOnce(options: StartOptions): Promise<ExampleProcess> {
   const { name, ready = "serving MCP at", timeoutMs = 20_000 } = options;
   const example = await spawnExample(options);
   const { child } = example;
