@@ -26,11 +26,11 @@
 // Exit status: 0 only when the suite ran every scenario and no check failed
 // (a WARNING, such as the SHOULD on client_id_metadata_document_supported, is
 // listed but does not fail the run).
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { chromiumProblem, launchHeadlessChromium } from "../headless-chromium.mjs";
-import { option, outputDir, root, spawnSuite } from "./suite.mjs";
+import { option, outputDir, root, scenarioChecks, spawnSuite } from "./suite.mjs";
 
 const specVersion = option("--spec-version");
 /** How long the whole run may take before it is stopped as failed. */
@@ -160,18 +160,7 @@ try {
 
   // --- results: checks.json per scenario ------------------------------------
   // Directories: authorization-server-<scenario>-<timestamp>/checks.json.
-  const scenarios = new Map();
-  for (const dir of readdirSync(outDir)) {
-    const m = /^authorization-server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(dir);
-    if (!m) continue;
-    let checks;
-    try {
-      checks = JSON.parse(readFileSync(join(outDir, dir, "checks.json"), "utf8"));
-    } catch (err) {
-      checks = [{ id: "checks.json", status: "FAILURE", errorMessage: `no readable results (${err.message})` }];
-    }
-    scenarios.set(m[1], checks);
-  }
+  const scenarios = scenarioChecks(outDir, "authorization-server");
 
   console.log("\n=== chuk-mcp conformance: authorization server ===");
   const warnings = [];

@@ -13,9 +13,9 @@
 //
 // Exit status: 0 only when every scenario passes: every scored one and every
 // not-scored one (pending, added-after-release, the tasks extension).
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { args, option, outputDir, root, spawnSuite } from "./suite.mjs";
+import { args, option, outputDir, root, scenarioChecks, spawnSuite } from "./suite.mjs";
 
 const requirements = option("--requirements") ?? "2025-11-25";
 
@@ -47,18 +47,7 @@ for (const line of block.split("\n")) {
 }
 
 // Per-scenario results, from the checks.json files: server-<scenario>-<timestamp>/.
-const scenarios = new Map();
-for (const dir of readdirSync(outDir)) {
-  const m = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(dir);
-  if (!m) continue;
-  let checks;
-  try {
-    checks = JSON.parse(readFileSync(join(outDir, dir, "checks.json"), "utf8"));
-  } catch (err) {
-    checks = [{ id: "checks.json", status: "FAILURE", errorMessage: `no readable results (${err.message})` }];
-  }
-  scenarios.set(m[1], checks);
-}
+const scenarios = scenarioChecks(outDir, "server");
 if (!kept) rmSync(outDir, { recursive: true, force: true });
 
 const failures = [];

@@ -3,7 +3,7 @@
 // (on Node 20 with the resolve hook that supplies fs.globSync; see
 // node20-register.mjs).
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -45,4 +45,26 @@ export function spawnSuite(cliArgs) {
   const nodeArgs =
     Number(process.versions.node.split(".")[0]) < 22 ? ["--import", join(here, "node20-register.mjs")] : [];
   return spawn(process.execPath, [...nodeArgs, cli, ...cliArgs], { stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/**
+ * The suite's checks per scenario, from the checks.json of each
+ * `<kind>-<scenario>-<timestamp>/` directory in `outDir` (`kind`: "server",
+ * "authorization-server"). An unreadable file is one failed check.
+ */
+export function scenarioChecks(outDir, kind) {
+  const pattern = new RegExp(`^${kind}-(.+)-\\d{4}-\\d{2}-\\d{2}T[\\d-]+Z$`);
+  const scenarios = new Map();
+  for (const dir of readdirSync(outDir)) {
+    const m = pattern.exec(dir);
+    if (!m) continue;
+    let checks;
+    try {
+      checks = JSON.parse(readFileSync(join(outDir, dir, "checks.json"), "utf8"));
+    } catch (err) {
+      checks = [{ id: "checks.json", status: "FAILURE", errorMessage: `no readable results (${err.message})` }];
+    }
+    scenarios.set(m[1], checks);
+  }
+  return scenarios;
 }
