@@ -54,7 +54,6 @@ export {
   TokenEndpointError,
   type TokenErrorCode,
 } from "./errors.js";
-export { RedisSessionSharing, type RedisSessionSharingOptions } from "./mcp-sessions/redis-session-sharing.js";
 export { OAuthMiddleware, type OAuthMiddlewareOptions } from "./middleware.js";
 export {
   BaseOAuthProvider,
@@ -84,6 +83,7 @@ export {
   resolveProviderSettings,
 } from "./provider-setup.js";
 export { OAuthResourceVerifier, type OAuthResourceVerifierOptions } from "./resource/verifier.js";
+export { RedisSessionSharing, type RedisSessionSharingOptions } from "./session-sharing/redis-session-sharing.js";
 export {
   type AuthorizationCodeRecord,
   type ClientMetadataDocumentRecord,

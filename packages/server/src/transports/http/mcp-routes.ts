@@ -26,10 +26,11 @@ import { authenticateRequest } from "./auth-gate.js";
 import { allowOrigin, answerPreflight } from "./cors.js";
 import { formatEventId, parseEventId } from "./event-store.js";
 import { acceptedTypes, acceptedTypesMemo, checkOriginAndHost, type OriginPolicy } from "./guards.js";
+import { type HttpSession, STANDALONE_STREAM_ID } from "./http-session.js";
 import { answerModernPost, isModernPost } from "./modern-post.js";
 import type { ResolvedHttpTransportOptions } from "./options.js";
 import { PostResponder } from "./post-responder.js";
-import { type HttpSession, type HttpSessions, type SessionSnapshot, STANDALONE_STREAM_ID } from "./sessions.js";
+import type { HttpSessions, SessionSnapshot } from "./sessions.js";
 import { SseWriter } from "./sse.js";
 
 const PARSE_FAILED: unique symbol = Symbol("parse-failed");

@@ -8,8 +8,8 @@ import type { FastifyReply } from "fastify";
 import type { MessageChannel } from "../../protocol/channel.js";
 import type { JsonRpcMessage, JsonRpcResponse } from "../../protocol/jsonrpc.js";
 import { EventStore } from "./event-store.js";
+import type { HttpSession } from "./http-session.js";
 import { OutStream } from "./out-stream.js";
-import type { HttpSession } from "./sessions.js";
 import { SseWriter } from "./sse.js";
 
 export interface PostResponderOptions {
