@@ -34,6 +34,13 @@ import type { HttpSessions, SessionSnapshot } from "./sessions.js";
 import { SseWriter } from "./sse.js";
 
 const PARSE_FAILED: unique symbol = Symbol("parse-failed");
+
+/** A legacy request's session (none when stateless) and its protocol state. */
+interface LegacyTarget {
+  session: HttpSession | undefined;
+  legacy: LegacySession;
+}
+const targetOf = (session: HttpSession): LegacyTarget => ({ session, legacy: session.legacy });
 const SESSION_HEADER = "mcp-session-id";
 const VERSION_HEADER = "mcp-protocol-version";
 
@@ -170,16 +177,15 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     return answerLegacyBatch(req, reply, body, accept, auth);
   });
 
-  /** The legacy session a request belongs to: a throwaway one when stateless. */
-  async function legacySessionFor(
-    req: FastifyRequest,
-    auth: AuthInfo | undefined,
-  ): Promise<{ session: HttpSession | undefined; legacy: LegacySession }> {
+  /**
+   * The legacy session a request belongs to: a throwaway one when stateless.
+   * A promise only when sessions are shared (the record is in the store).
+   */
+  function legacySessionFor(req: FastifyRequest, auth: AuthInfo | undefined): LegacyTarget | Promise<LegacyTarget> {
     const version = checkVersionHeader(req);
     if (!options.stateless) {
       const found = sessionOf(req, auth);
-      const session = found instanceof Promise ? await found : found;
-      return { session, legacy: session.legacy };
+      return found instanceof Promise ? found.then(targetOf) : targetOf(found);
     }
     const legacy = new LegacySession(undefined, NULL_CHANNEL, server.sessionOptions);
     legacy.initialized = true;
@@ -213,7 +219,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     auth: AuthInfo | undefined,
   ): Promise<FastifyReply> {
     if (m.kind === "request" && m.message.method === "initialize") return initialize(req, reply, m.message, auth);
-    const { session, legacy } = await legacySessionFor(req, auth);
+    const target = legacySessionFor(req, auth);
+    const { session, legacy } = target instanceof Promise ? await target : target;
     if (m.kind === "invalid") return reply.code(400).send(failure(m.id, m.error.toJSON()));
     const before = session && sessions.snapshot(session);
     if (m.kind === "notification" || m.kind === "response") {
@@ -274,7 +281,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpRouteDeps): Promi
     if (messages.some((m) => m.kind === "request" && m.message.method === "initialize")) {
       throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be part of a batch");
     }
-    const { session, legacy } = await legacySessionFor(req, auth);
+    const target = legacySessionFor(req, auth);
+    const { session, legacy } = target instanceof Promise ? await target : target;
     if (!allowsBatches(legacy.protocolVersion)) {
       throw httpError(
         400,
