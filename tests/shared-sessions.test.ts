@@ -247,7 +247,7 @@ describe("a legacy session shared by two instances on one Redis", () => {
     await jsonOf(await post(a.mcpUrl, request("resources/subscribe", { uri: "note://current" }), headers), 200);
     await jsonOf(await post(a.mcpUrl, call("set_note", { text: "third" }), headers), 200);
     const resumed = await listen(b, headers, lastId);
-    // One list change per instance (each announces its own registry's change), then the update.
+    // What was announced while nobody listened, in order: the list change, then the update.
     const missed = [await resumed.next(), await resumed.next()];
     expect(missed.map((m) => m?.method)).toEqual([
       "notifications/tools/list_changed",

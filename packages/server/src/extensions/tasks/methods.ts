@@ -5,7 +5,7 @@ import type { MethodResult } from "../../protocol/methods/method.js";
 import { readInputResponses } from "../../protocol/modern/input-round.js";
 import type { ModernMethodCall } from "../../protocol/modern/methods.js";
 import type { ClientCapabilities } from "../../protocol/types.js";
-import { TASKS_EXTENSION, Task } from "./task.js";
+import { TASKS_EXTENSION } from "./task.js";
 
 /** Whether a request's client declared the tasks extension. */
 export const declaresTasks = (capabilities: ClientCapabilities): boolean => {
@@ -24,13 +24,12 @@ function taskOf(call: ModernMethodCall) {
 }
 
 export async function getTask(call: ModernMethodCall): Promise<MethodResult> {
-  const task = await taskOf(call);
-  return task instanceof Task ? task.describe(true) : task.describe();
+  return (await taskOf(call)).describe(true);
 }
 
 export async function updateTask(call: ModernMethodCall): Promise<MethodResult> {
-  const responses = readInputResponses(call.params.inputResponses);
-  await (await taskOf(call)).answer(responses);
+  const task = await taskOf(call);
+  await task.answer(readInputResponses(call.params.inputResponses));
   return {};
 }
 

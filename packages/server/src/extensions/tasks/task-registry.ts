@@ -37,7 +37,8 @@ export class SharedTaskView {
     private readonly sharing: SessionSharing,
   ) {}
 
-  describe(): MethodResult {
+  /** As `Task.describe(true)` gave it when the running instance last shared it (the outcome included). */
+  describe(_withOutcome: true): MethodResult {
     return this.record.task;
   }
 
